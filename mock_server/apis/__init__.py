@@ -1,0 +1,1 @@
+"""One package per simulated API; each hands on its :class:`ApiDefinition`."""

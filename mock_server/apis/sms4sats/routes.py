@@ -1,0 +1,33 @@
+"""The sms4sats route table: ``{operationId: handler}`` for openapi/sms4sats.yaml."""
+
+from __future__ import annotations
+
+from mock_server.apis.sms4sats import handlers
+from mock_server.apis.sms4sats.errors import render_error
+from mock_server.apis.sms4sats.models import Sms4satsBackend
+from mock_server.spec.pipeline import ApiDefinition
+
+ROUTES = {
+    "getAvailability": handlers.get_availability,
+    "getPrice": handlers.get_price,
+    "getNumbersStatus": handlers.get_numbers_status,
+    "getCountries": handlers.get_countries,
+    "getRentalCountries": handlers.get_rental_countries,
+    "createOrder": handlers.create_order,
+    "getOrderStatus": handlers.get_order_status,
+    "cancelOrder": handlers.cancel_order,
+    "createSendOrder": handlers.create_send_order,
+    "createEmailSendOrder": handlers.create_email_send_order,
+    "createFundOrder": handlers.create_fund_order,
+    "getBalance": handlers.get_balance,
+    "getHistory": handlers.get_history,
+}
+
+SMS4SATS_API = ApiDefinition(
+    name="sms4sats",
+    spec_file="sms4sats.yaml",
+    handlers=ROUTES,
+    render_error=render_error,
+    prefix="/",
+    backend=Sms4satsBackend,
+)

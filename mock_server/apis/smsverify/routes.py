@@ -1,0 +1,42 @@
+"""The smsVerificationService route table for openapi/smsverificationservice.yaml."""
+
+from __future__ import annotations
+
+from mock_server.apis.smsverify import handlers
+from mock_server.apis.smsverify.errors import render_error
+from mock_server.apis.smsverify.models import SmsVerifyBackend
+from mock_server.spec.pipeline import ApiDefinition
+
+ROUTES = {
+    "getBalance": handlers.get_balance,
+    "getWalletBalance": handlers.get_wallet_balance,
+    "listTemporaryServices": handlers.list_temporary_services,
+    "listRentalServices": handlers.list_rental_services,
+    "listRent1DayServices": handlers.list_rent1_day_services,
+    "listRent30DaysServices": handlers.list_rent30_days_services,
+    "listBestTempServices": handlers.list_best_temp_services,
+    "listEsimPlans": handlers.list_esim_plans,
+    "listGlobalCountries": handlers.list_global_countries,
+    "listGlobalServices": handlers.list_global_services,
+    "orderTemporary": handlers.order_temporary,
+    "orderRental": handlers.order_rental,
+    "orderBestTemp": handlers.order_best_temp,
+    "orderRent1Day": handlers.order_rent1_day,
+    "orderRent30Days": handlers.order_rent30_days,
+    "orderGlobal": handlers.order_global,
+    "orderEsim": handlers.order_esim,
+    "listOrders": handlers.list_orders,
+    "getOrderStatus": handlers.get_order_status,
+    "cancelOrder": handlers.cancel_order,
+    "renewOrder": handlers.renew_order,
+}
+
+SMSVERIFY_API = ApiDefinition(
+    name="smsverify",
+    spec_file="smsverificationservice.yaml",
+    handlers=ROUTES,
+    render_error=render_error,
+    prefix="/api/",
+    backend=SmsVerifyBackend,
+    authenticate=handlers.authenticate,
+)

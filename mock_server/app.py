@@ -1,0 +1,53 @@
+"""The app factory: one Flask app serving both APIs and the control API on one port."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from mock_server.apis.sms4sats import SMS4SATS_API
+from mock_server.apis.smsverify import SMSVERIFY_API
+from mock_server.control import CONTROL_API
+from mock_server.engine.simulation import Simulation
+from mock_server.resources import openapi_dir
+from mock_server.spec.pipeline import ApiDefinition, Pipeline
+
+if TYPE_CHECKING:
+    from mock_server.engine.clock import Clock, ClockMode
+    from mock_server.engine.scenarios import Scenario, ScenarioLibrary
+
+MAX_BODY_BYTES = 1024 * 1024
+APIS: tuple[ApiDefinition, ...] = (SMS4SATS_API, SMSVERIFY_API, CONTROL_API)
+EXTENSION = "sms_mock"
+
+
+def create_app(
+    scenario: Scenario | str = "default",
+    clock: Clock | ClockMode | None = None,
+    *,
+    seed: int | None = None,
+    strict: bool = False,
+    library: ScenarioLibrary | None = None,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> Flask:
+    """Build the simulator.
+
+    ``scenario`` is a name from the library, a path, or a loaded :class:`Scenario`. ``clock``
+    is a :class:`Clock` to use (kept across resets) or a mode overriding the scenario's.
+    ``strict`` checks every response against the descriptions and turns a mismatch into a 500
+    that says what is wrong (for tests and CI).
+    """
+    sim = Simulation(scenario, clock=clock, seed=seed, library=library)
+    app = Flask("mock_server")
+    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    pipeline = Pipeline(app, sim, openapi_dir(), strict=strict)
+    for api in APIS:
+        pipeline.add_api(api)
+    app.extensions[EXTENSION] = pipeline
+    return app
+
+
+def simulation_of(app: Flask) -> Simulation:
+    """The :class:`Simulation` behind an app made by :func:`create_app`."""
+    return app.extensions[EXTENSION].sim

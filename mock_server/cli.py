@@ -1,0 +1,155 @@
+"""The ``sms-mock`` command: serve the simulator, check scenario files."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from types import FrameType
+
+from mock_server import __version__
+from mock_server.engine.clock import CLOCK_MODES
+from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+SERVE_THREADS = 8
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sms-mock",
+        description="A contract-testing simulator of the sms4sats and smsVerificationService APIs.",
+    )
+    parser.add_argument("--version", action="version", version=f"sms-mock {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    serve = commands.add_parser("serve", help="serve both APIs and the control API on one port")
+    serve.add_argument(
+        "--host", default=DEFAULT_HOST, help=f"address to bind (default {DEFAULT_HOST})"
+    )
+    serve.add_argument(
+        "--port",
+        type=int,
+        default=DEFAULT_PORT,
+        help=f"port (default {DEFAULT_PORT}; 0 picks a free one)",
+    )
+    serve.add_argument(
+        "--scenario", default="default", help="scenario name or path (default: default)"
+    )
+    serve.add_argument("--clock", choices=CLOCK_MODES, help="override the scenario's clock mode")
+    serve.add_argument("--seed", type=int, help="override the scenario's seed")
+    serve.add_argument(
+        "--strict", action="store_true", help="check every response against the descriptions"
+    )
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=SERVE_THREADS,
+        help=f"worker threads (default {SERVE_THREADS})",
+    )
+    serve.set_defaults(run=_serve)
+
+    scenarios = commands.add_parser("scenarios", help="list or check scenario files")
+    actions = scenarios.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    check = actions.add_parser("check", help="validate scenario files (default: the whole library)")
+    check.add_argument("paths", nargs="*", help="scenario files or names")
+    check.set_defaults(run=_check_scenarios)
+    listing = actions.add_parser("list", help="list the scenarios in the library")
+    listing.set_defaults(run=_list_scenarios)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args) or 0)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from waitress import create_server
+
+    from mock_server.app import create_app, simulation_of
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        app = create_app(args.scenario, args.clock, seed=args.seed, strict=args.strict)
+    except ScenarioError as exc:
+        print(f"sms-mock: cannot load scenario: {exc}", file=sys.stderr)
+        return 2
+    sim = simulation_of(app)
+    try:
+        server = create_server(app, host=args.host, port=args.port, threads=args.threads)
+    except OSError as exc:
+        print(
+            f"sms-mock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
+    base = f"http://{_url_host(args.host)}:{server.effective_port}"
+    print(f"sms-mock {__version__} serving on {base}")
+    print(f"  sms4sats:               {base}/")
+    print(f"  smsVerificationService: {base}/api/v1/")
+    print(f"  control API:            {base}/_mock/")
+    scenario = sim.scenario
+    print(
+        f"  scenario: {scenario.name} ({scenario.source}), clock {sim.clock.mode}, seed {sim.seed}"
+    )
+    print("Press Ctrl-C to stop.", flush=True)
+
+    def _terminate(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    # Installed explicitly: a server started in the background of a script inherits SIGINT ignored.
+    signal.signal(signal.SIGINT, _terminate)
+    signal.signal(signal.SIGTERM, _terminate)
+    sim.start()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+        server.close()
+    print("sms-mock stopped.", flush=True)
+    return 0
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+def _check_scenarios(args: argparse.Namespace) -> int:
+    library = ScenarioLibrary()
+    targets = args.paths or [str(p) for p in sorted(library.folder.glob("*.yaml"))]
+    failed = 0
+    for target in targets:
+        try:
+            scenario = library.load(target)
+        except ScenarioError as exc:
+            failed += 1
+            print(f"FAIL {target}\n" + "\n".join(f"  {line}" for line in str(exc).splitlines()))
+            continue
+        print(f"ok   {Path(scenario.source)}  ({scenario.name})")
+    print(f"{len(targets) - failed} valid, {failed} invalid")
+    return 1 if failed else 0
+
+
+def _list_scenarios(args: argparse.Namespace) -> int:
+    library = ScenarioLibrary()
+    for name in library.names():
+        scenario = library.load(name)
+        print(f"{name:20} {scenario.description.splitlines()[0] if scenario.description else ''}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

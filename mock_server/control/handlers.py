@@ -1,0 +1,127 @@
+"""The control API: one verb-noun function per route of openapi/control.yaml.
+
+``reset`` here, the pytest plugin and the CLI all reach the same :meth:`Simulation.reset`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mock_server import __version__
+from mock_server.engine.clock import ClockError, parse_duration, parse_iso
+from mock_server.engine.errors import InvalidRequest, SimulatorError
+from mock_server.engine.scenarios import ScenarioError
+from mock_server.engine.simulation import Simulation
+from mock_server.spec.pipeline import ApiRequest, Reply
+
+API_ROOTS = {"sms4sats": "/", "smsverify": "/api/v1/", "control": "/_mock/"}
+
+
+class ControlError(InvalidRequest):
+    """A control request that cannot be carried out (unknown scenario, clock backwards)."""
+
+
+def render_error(error: SimulatorError, operation: object) -> Reply:
+    return Reply({"error": error.message}, error.status, dict(error.headers))
+
+
+def _clock(sim: Simulation, **extra: Any) -> dict[str, Any]:
+    return {**sim.clock.describe(), "pending_events": len(sim.scheduler.pending()), **extra}
+
+
+def _health(sim: Simulation) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "version": __version__,
+        "scenario": sim.scenario.summary(),
+        "seed": sim.seed,
+        "clock": _clock(sim),
+        "apis": API_ROOTS,
+    }
+
+
+def health(req: ApiRequest) -> Reply:
+    return Reply(_health(req.sim))
+
+
+def reset(req: ApiRequest) -> Reply:
+    scenario = (req.body or {}).get("scenario")
+    try:
+        req.sim.reset(scenario)
+    except ScenarioError as exc:
+        raise ControlError(str(exc)) from None
+    return Reply(_health(req.sim))
+
+
+def get_clock(req: ApiRequest) -> Reply:
+    return Reply(_clock(req.sim))
+
+
+def advance_clock(req: ApiRequest) -> Reply:
+    body = req.body
+    try:
+        seconds = body["seconds"] if "seconds" in body else parse_duration(body["duration"])
+        ran = req.sim.scheduler.advance(seconds)
+    except (ClockError, ValueError) as exc:
+        raise ControlError(str(exc)) from None
+    return Reply(_clock(req.sim, events_run=ran))
+
+
+def set_clock(req: ApiRequest) -> Reply:
+    try:
+        ran = req.sim.scheduler.advance_to(parse_iso(req.body["now"]).timestamp())
+    except (ClockError, ValueError) as exc:
+        raise ControlError(str(exc)) from None
+    return Reply(_clock(req.sim, events_run=ran))
+
+
+def _scenario_info(sim: Simulation) -> dict[str, Any]:
+    scenario = sim.scenario
+    return {
+        **scenario.summary(),
+        "seed": sim.seed,
+        "data": scenario.data,
+        "available": sim.library.names(),
+    }
+
+
+def get_scenario(req: ApiRequest) -> Reply:
+    return Reply(_scenario_info(req.sim))
+
+
+def put_scenario(req: ApiRequest) -> Reply:
+    sim = req.sim
+    try:
+        if "yaml" in req.body:
+            scenario = sim.library.load_text(req.body["yaml"], source="<inline>")
+        else:
+            scenario = sim.library.load(req.body["name"])
+    except ScenarioError as exc:
+        raise ControlError(str(exc)) from None
+    sim.use_scenario(scenario)
+    return Reply(_scenario_info(sim))
+
+
+def list_requests(req: ApiRequest) -> Reply:
+    journal = req.sim.journal
+    entries = journal.query(
+        api=req.query.get("api"),
+        method=req.query.get("method"),
+        path=req.query.get("path"),
+        operation=req.query.get("operation"),
+        limit=req.query.get("limit"),
+    )
+    return Reply(
+        {
+            "requests": [e.to_dict() for e in entries],
+            "count": len(entries),
+            "capacity": journal.capacity,
+            "dropped": journal.dropped,
+        }
+    )
+
+
+def clear_requests(req: ApiRequest) -> Reply:
+    cleared = len(req.sim.journal)
+    req.sim.journal.clear()
+    return Reply({"status": "ok", "cleared": cleared})

@@ -1,0 +1,27 @@
+"""The whole /_mock surface in one table: ``{operationId: handler}`` for openapi/control.yaml."""
+
+from __future__ import annotations
+
+from mock_server.control import handlers
+from mock_server.spec.pipeline import ApiDefinition
+
+ROUTES = {
+    "health": handlers.health,
+    "reset": handlers.reset,
+    "getClock": handlers.get_clock,
+    "advanceClock": handlers.advance_clock,
+    "setClock": handlers.set_clock,
+    "getScenario": handlers.get_scenario,
+    "putScenario": handlers.put_scenario,
+    "listRequests": handlers.list_requests,
+    "clearRequests": handlers.clear_requests,
+}
+
+CONTROL_API = ApiDefinition(
+    name="control",
+    spec_file="control.yaml",
+    handlers=ROUTES,
+    render_error=handlers.render_error,
+    prefix="/_mock",
+    journaled=False,
+)

@@ -1,0 +1,71 @@
+"""Errors the simulator answers with, declared once and rendered in one place per API.
+
+An error carries its HTTP shape (``status``, default ``message``, ``headers``) as class
+attributes, as Werkzeug's exceptions do. Models raise them; each API's renderer puts the message
+into that API's own envelope. ``kind`` lets a renderer recognise the generic request errors below
+without importing this module's classes one by one.
+"""
+
+from __future__ import annotations
+
+
+class SimulatorError(Exception):
+    """Base of every error the simulator answers with on purpose."""
+
+    status: int = 500
+    message: str = "internal error"
+    kind: str = "error"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        if message is not None:
+            self.message = message
+        if status is not None:
+            self.status = status
+        self.headers: dict[str, str] = dict(headers or {})
+        super().__init__(self.message)
+
+
+class InvalidRequest(SimulatorError):
+    """The request does not match the operation's description (a parameter, the body)."""
+
+    status = 400
+    message = "invalid request"
+    kind = "invalid_request"
+
+
+class MissingCredentials(SimulatorError):
+    """The operation needs credentials the request does not carry (or carries unknown ones)."""
+
+    status = 401
+    message = "missing credentials"
+    kind = "unauthorized"
+
+
+class NotFound(SimulatorError):
+    status = 404
+    message = "not found"
+    kind = "not_found"
+
+
+class MethodNotAllowed(SimulatorError):
+    status = 405
+    message = "method not allowed"
+    kind = "method_not_allowed"
+
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__(
+            f"method not allowed; allowed: {', '.join(allowed)}",
+            headers={"Allow": ", ".join(allowed)},
+        )
+
+
+class PayloadTooLarge(SimulatorError):
+    status = 413
+    message = "request body too large"
+    kind = "payload_too_large"

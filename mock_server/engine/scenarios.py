@@ -1,0 +1,237 @@
+"""Scenarios: YAML files that say what the simulated world looks like and how it behaves.
+
+A scenario is validated against ``scenarios/schema.json`` when it is loaded; a file that does
+not fit is refused with its file, line, field and the reason, so a tester sees at once which
+line to mend. Scenarios are found by name in the library folder or given as a path.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError
+
+from mock_server.engine.clock import ClockMode, iso_utc, parse_iso
+from mock_server.resources import scenarios_dir
+
+SCHEMA_FILE = "schema.json"
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be loaded; the message names the file, line and field."""
+
+    def __init__(self, message: str, problems: Sequence[ScenarioProblem] = ()) -> None:
+        super().__init__(message)
+        self.problems = list(problems)
+
+
+@dataclass(frozen=True)
+class ScenarioProblem:
+    """One reason a scenario file is refused."""
+
+    source: str
+    line: int | None
+    field: str
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.line else self.source
+        return f"{where}: {self.field}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ClockSettings:
+    mode: ClockMode = "real"
+    start: datetime | None = None
+    speed: float = 1.0
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A loaded, validated scenario. ``data`` keeps the whole document for the API sections."""
+
+    name: str
+    description: str = ""
+    seed: int = 0
+    clock: ClockSettings = field(default_factory=ClockSettings)
+    journal_capacity: int = 1000
+    source: str = "<inline>"
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def section(self, key: str) -> dict[str, Any]:
+        """An API's behaviour section (``sms4sats``, ``smsverify``); empty when absent."""
+        return dict(self.data.get(key) or {})
+
+    def accounts(self, api: str) -> list[dict[str, Any]]:
+        """The seed accounts for one API."""
+        return [dict(a) for a in (self.data.get("accounts") or {}).get(api) or []]
+
+    def summary(self) -> dict[str, Any]:
+        return {"name": self.name, "description": self.description, "source": self.source}
+
+
+@cache
+def _validator(schema_path: Path) -> Draft202012Validator:
+    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema, format_checker=FormatChecker())
+
+
+class ScenarioLibrary:
+    """The scenarios in a folder, by name, plus loading from any path or text."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = folder or scenarios_dir()
+        self.schema_path = self.folder / SCHEMA_FILE
+        if not self.schema_path.is_file():
+            self.schema_path = scenarios_dir() / SCHEMA_FILE
+
+    def names(self) -> list[str]:
+        """Every scenario name in the library, sorted."""
+        return sorted(p.stem for p in self.folder.glob("*.yaml"))
+
+    def resolve(self, name_or_path: str) -> Path:
+        """The file for a scenario name, or a path given directly."""
+        candidate = Path(name_or_path)
+        if candidate.suffix in {".yaml", ".yml"} or candidate.is_file():
+            if not candidate.is_file():
+                raise ScenarioError(f"scenario file {name_or_path} does not exist")
+            return candidate
+        path = self.folder / f"{name_or_path}.yaml"
+        if not path.is_file():
+            known = ", ".join(self.names()) or "(none)"
+            raise ScenarioError(f"unknown scenario {name_or_path!r}; known scenarios: {known}")
+        return path
+
+    def load(self, name_or_path: str) -> Scenario:
+        path = self.resolve(name_or_path)
+        return self.load_text(path.read_text(encoding="utf-8"), source=str(path))
+
+    def load_text(self, text: str, source: str = "<inline>") -> Scenario:
+        """Parse and validate a scenario from YAML text."""
+        try:
+            node = yaml.compose(text, Loader=yaml.SafeLoader)
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else None
+            reason = getattr(exc, "problem", None) or str(exc)
+            problem = ScenarioProblem(source, line, "(document)", f"not valid YAML: {reason}")
+            raise ScenarioError(str(problem), [problem]) from None
+        if not isinstance(data, dict):
+            problem = ScenarioProblem(source, 1, "(document)", "a scenario is a mapping of fields")
+            raise ScenarioError(str(problem), [problem])
+        clock = data.get("clock")
+        if isinstance(clock, dict) and isinstance(clock.get("start"), datetime):
+            # YAML reads an unquoted timestamp as a datetime; take it as the time it says.
+            clock["start"] = iso_utc(clock["start"])
+        problems = self.check(data, node, source)
+        if problems:
+            raise ScenarioError("\n".join(str(p) for p in problems), problems)
+        return _build(data, source)
+
+    def check(self, data: Any, node: yaml.Node | None, source: str) -> list[ScenarioProblem]:
+        """Every reason ``data`` does not fit the scenario schema, each located in the file."""
+        validator = _validator(self.schema_path)
+        errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+        problems = [_problem(e, node, source) for e in errors]
+        problems += _semantic_problems(data, node, source)
+        return problems
+
+
+def _problem(error: ValidationError, node: yaml.Node | None, source: str) -> ScenarioProblem:
+    path = list(error.absolute_path)
+    reason = error.message
+    if error.validator == "additionalProperties":
+        reason = f"{reason} (allowed: {', '.join(sorted(error.schema.get('properties', {})))})"
+    if error.validator == "anyOf" and error.context:
+        reason = f"{error.instance!r} fits none of the allowed forms: " + "; ".join(
+            sorted({c.message for c in error.context})
+        )
+    return ScenarioProblem(source, _line_of(node, path), _field_name(path), reason)
+
+
+def _semantic_problems(data: Any, node: yaml.Node | None, source: str) -> list[ScenarioProblem]:
+    """Rules JSON Schema cannot say: times that parse, unique account keys."""
+    problems: list[ScenarioProblem] = []
+    start = (data.get("clock") or {}).get("start") if isinstance(data, dict) else None
+    if isinstance(start, str):
+        try:
+            parse_iso(start)
+        except ValueError:
+            path: list[str | int] = ["clock", "start"]
+            problems.append(
+                ScenarioProblem(source, _line_of(node, path), "clock.start", "not an ISO 8601 time")
+            )
+    accounts = data.get("accounts") if isinstance(data, dict) else None
+    for api, items in (accounts or {}).items() if isinstance(accounts, dict) else ():
+        seen: set[str] = set()
+        for i, item in enumerate(items or []) if isinstance(items, list) else ():
+            key = item.get("api_key") if isinstance(item, dict) else None
+            if isinstance(key, str) and key in seen:
+                path = ["accounts", api, i, "api_key"]
+                problems.append(
+                    ScenarioProblem(
+                        source, _line_of(node, path), _field_name(path), f"duplicate key {key!r}"
+                    )
+                )
+            if isinstance(key, str):
+                seen.add(key)
+    return problems
+
+
+def _field_name(path: Iterable[str | int]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(document)"
+
+
+def _line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
+    """The 1-based line of the YAML node at ``path`` (or of its nearest existing parent)."""
+    if node is None:
+        return None
+    current = node
+    for part in path:
+        child = None
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                if key_node.value == str(part):
+                    child = value_node
+                    break
+        elif (
+            isinstance(current, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(current.value)
+        ):
+            child = current.value[part]
+        if child is None:
+            break
+        current = child
+    return current.start_mark.line + 1
+
+
+def _build(data: dict[str, Any], source: str) -> Scenario:
+    clock = data.get("clock") or {}
+    start = clock.get("start")
+    return Scenario(
+        name=data["name"],
+        description=str(data.get("description") or "").strip(),
+        seed=int(data.get("seed", 0)),
+        clock=ClockSettings(
+            mode=clock.get("mode", "real"),
+            start=parse_iso(start) if start else None,
+            speed=float(clock.get("speed", 1.0)),
+        ),
+        journal_capacity=int((data.get("journal") or {}).get("capacity", 1000)),
+        source=source,
+        data=data,
+    )

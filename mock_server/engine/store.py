@@ -1,0 +1,65 @@
+"""Where an API's mutable state lives: one :class:`Backend` per API, behind one lock.
+
+As in moto, a backend declares every collection in ``__init__`` and :meth:`Backend.reset`
+rebuilds it from ``__init__``, so a reset cannot forget a field. The :class:`Store` holds the
+backends and the lock that makes compound updates (debit a wallet *and* create the order)
+atomic with respect to other requests and to scheduled events.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from mock_server.engine.simulation import Simulation
+
+B = TypeVar("B", bound="Backend")
+
+
+class Backend:
+    """Base of an API's state. Subclasses declare their collections in ``__init__``."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+
+    def reset(self) -> None:
+        """Drop all state by running ``__init__`` again on a clean object."""
+        sim = self.sim
+        self.__dict__.clear()
+        self.__init__(sim)  # type: ignore[misc]
+
+    def load_scenario(self, scenario: Any) -> None:
+        """Seed state from the scenario (accounts, catalogs). Default: nothing to seed."""
+
+
+class Store:
+    """The registry of backends and the lock around every compound update."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._backends: dict[str, Backend] = {}
+
+    def register(self, name: str, backend: Backend) -> None:
+        if name in self._backends:
+            raise ValueError(f"a backend named {name!r} is registered already")
+        self._backends[name] = backend
+
+    def get(self, name: str) -> Backend:
+        return self._backends[name]
+
+    def backends(self) -> dict[str, Backend]:
+        return dict(self._backends)
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the state lock for a compound update."""
+        with self.lock:
+            yield
+
+    def reset(self) -> None:
+        with self.lock:
+            for backend in self._backends.values():
+                backend.reset()

@@ -1,0 +1,1 @@
+"""The descriptions in openapi/ turned into routes, validators and the request pipeline."""

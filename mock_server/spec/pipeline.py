@@ -1,0 +1,393 @@
+"""The request pipeline: the descriptions become Flask routes, each bound to a handler.
+
+For every request: route (from the description) -> parse and validate -> credentials -> handler
+-> response (checked against the description in strict mode) -> journal. Every error, planned or
+not, leaves in the envelope of the API the path belongs to; nothing leaves as a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
+
+from mock_server.engine.clock import iso_utc
+from mock_server.engine.errors import (
+    InvalidRequest,
+    MethodNotAllowed,
+    MissingCredentials,
+    NotFound,
+    PayloadTooLarge,
+    SimulatorError,
+)
+from mock_server.engine.journal import ServedRequest
+from mock_server.spec import jsonio
+from mock_server.spec.document import Operation, SpecDocument
+from mock_server.spec.validation import (
+    RequestValidator,
+    ResponseValidator,
+    registry_for,
+)
+
+if TYPE_CHECKING:
+    from mock_server.engine.simulation import Simulation
+    from mock_server.engine.store import Backend
+
+log = logging.getLogger(__name__)
+
+JOURNAL_BODY_LIMIT = 4096
+
+
+@dataclass
+class Reply:
+    """What a handler answers: a status, a JSON-able body, and headers."""
+
+    body: Any = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ApiRequest:
+    """A validated request as a handler sees it."""
+
+    operation: Operation
+    path: dict[str, Any]
+    query: dict[str, Any]
+    headers: Mapping[str, str]
+    body: Any
+    credentials: dict[str, str]
+    sim: Simulation
+    backend: Backend | None
+
+    def example(self, status: int = 200, name: str | None = None) -> Reply:
+        """The documented example answer for ``status`` (used until a handler simulates)."""
+        return Reply(self.operation.example(status, name), status)
+
+
+Handler = Callable[[ApiRequest], Reply]
+ErrorRenderer = Callable[[SimulatorError, Operation | None], Reply]
+# Checks the credentials a request carries against the API's state; raises to refuse them.
+Authenticator = Callable[["Backend | None", dict[str, str]], None]
+
+
+@dataclass(frozen=True)
+class ApiDefinition:
+    """One API the simulator serves: its description, handlers, state and error envelope.
+
+    ``handlers`` is the route table, ``{operationId: handler}``; ``prefix`` claims the paths
+    whose unknown routes and wrong methods this API's envelope answers.
+    """
+
+    name: str
+    spec_file: str
+    handlers: Mapping[str, Handler]
+    render_error: ErrorRenderer
+    prefix: str = "/"
+    backend: Callable[[Simulation], Backend] | None = None
+    authenticate: Authenticator | None = None
+    journaled: bool = True
+
+
+class BindingError(RuntimeError):
+    """The description and the handlers do not match: the simulator refuses to start."""
+
+
+@dataclass
+class _Bound:
+    api: ApiDefinition
+    op: Operation
+    handler: Handler
+    validator: RequestValidator
+    responses: ResponseValidator
+    doc: SpecDocument
+
+
+def check_binding(doc: SpecDocument, handlers: Mapping[str, Handler]) -> None:
+    """Every operation has a handler named after it and every handler an operation."""
+    problems: list[str] = []
+    ids = [op.operation_id for op in doc.operations]
+    problems += [
+        f"{op.method} {op.path} has no operationId" for op in doc.operations if not op.operation_id
+    ]
+    problems += [
+        f"operationId {i} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})
+    ]
+    for op in doc.operations:
+        handler = handlers.get(op.operation_id)
+        if handler is None:
+            problems.append(f"operation {op.operation_id} ({op.method} {op.path}) has no handler")
+        elif (name := getattr(handler, "__name__", repr(handler))) != op.handler_name:
+            problems.append(
+                f"operation {op.operation_id} is bound to {name!r};"
+                f" its handler must be named {op.handler_name}"
+            )
+    problems += [
+        f"handler for {name} has no operation in {doc.path.name}"
+        for name in handlers
+        if name not in ids
+    ]
+    if problems:
+        raise BindingError(
+            f"{doc.path.name} and the {doc.api} handlers disagree:\n  " + "\n  ".join(problems)
+        )
+
+
+class Pipeline:
+    """Binds APIs to a Flask app and runs every request through the same steps."""
+
+    def __init__(
+        self, app: Flask, sim: Simulation, spec_dir: Path, *, strict: bool = False
+    ) -> None:
+        self.app = app
+        self.sim = sim
+        self.spec_dir = spec_dir
+        self.strict = strict
+        self.apis: list[ApiDefinition] = []
+        self.documents: dict[str, SpecDocument] = {}
+        self._bound: dict[tuple[str, str], _Bound] = {}  # (rule, METHOD) -> bound op
+        app.register_error_handler(HTTPException, self._http_error)
+        app.register_error_handler(Exception, self._unexpected_error)
+        app.before_request(self._started)
+        app.after_request(self._journal)
+
+    def add_api(self, api: ApiDefinition) -> None:
+        doc = SpecDocument(self.spec_dir / api.spec_file, api.name)
+        check_binding(doc, api.handlers)
+        registry = registry_for(doc)
+        if api.backend is not None:
+            self.sim.add_backend(api.name, api.backend)
+        rules: dict[str, list[str]] = {}
+        for op in doc.operations:
+            key = (op.flask_rule, op.method)
+            if key in self._bound:
+                raise BindingError(f"{op.method} {op.path} is served by two APIs")
+            self._bound[key] = _Bound(
+                api,
+                op,
+                api.handlers[op.operation_id],
+                RequestValidator(op, doc, registry),
+                ResponseValidator(op, doc, registry),
+                doc,
+            )
+            rules.setdefault(op.flask_rule, []).append(op.method)
+        for rule, methods in rules.items():
+            self.app.add_url_rule(
+                rule,
+                endpoint=f"{api.name}:{rule}",
+                view_func=self._view(rule),
+                methods=methods,
+                # A missing trailing slash reaches the view, which answers as Django does.
+                strict_slashes=not rule.endswith("/"),
+            )
+        self.apis.append(api)
+        self.apis.sort(key=lambda a: len(a.prefix), reverse=True)
+        self.documents[api.name] = doc
+
+    def operations(self) -> list[Operation]:
+        return [b.op for b in self._bound.values()]
+
+    # -- serving -------------------------------------------------------------------------
+    def _view(self, rule: str) -> Callable[..., Response]:
+        def view(**path_args: str) -> Response:
+            method = "GET" if request.method == "HEAD" else request.method
+            bound = self._bound[(rule, method)]
+            g.sms_mock_api = bound.api
+            g.sms_mock_bound = bound
+            if rule.endswith("/") and not request.path.endswith("/"):
+                return self._redirect_slash()
+            return self._serve(bound, path_args)
+
+        view.__name__ = f"serve_{rule}"
+        return view
+
+    def _serve(self, bound: _Bound, path_args: dict[str, str]) -> Response:
+        """Credentials first (as the real servers' auth layers do), then the request's shape."""
+        try:
+            credentials = _credentials(bound, request.headers)
+            backend = self.sim.backend(bound.api.name) if bound.api.backend else None
+            if bound.api.authenticate is not None:
+                bound.api.authenticate(backend, credentials)
+            parsed = bound.validator.parse(
+                path=path_args,
+                query={k: request.args.getlist(k) for k in request.args},
+                headers=request.headers,
+                content_type=request.content_type,
+                raw_body=request.get_data(cache=True),
+            )
+            reply = bound.handler(
+                ApiRequest(
+                    operation=bound.op,
+                    path=parsed.path,
+                    query=parsed.query,
+                    headers=request.headers,
+                    body=parsed.body,
+                    credentials=credentials,
+                    sim=self.sim,
+                    backend=backend,
+                )
+            )
+        except SimulatorError as error:
+            reply = bound.api.render_error(error, bound.op)
+        return self._respond(reply, bound)
+
+    @staticmethod
+    def _redirect_slash() -> Response:
+        """A path documented with a trailing slash, asked without it: a 301 to the slashed
+        path with an empty body, as Django's APPEND_SLASH answers (a POST's body is lost)."""
+        query = request.query_string.decode("latin-1")
+        location = request.path + "/" + (f"?{query}" if query else "")
+        g.sms_mock_reply = Reply(None, 301)
+        return Response("", status=301, headers={"Location": location})
+
+    def _respond(self, reply: Reply, bound: _Bound | None) -> Response:
+        if self.strict and bound is not None:
+            problems = bound.responses.problems(reply.status, reply.body, reply.headers)
+            if problems:
+                log.error("response of %s does not conform: %s", bound.op.operation_id, problems)
+                reply = bound.api.render_error(
+                    SimulatorError(
+                        f"strict mode: the response of {bound.op.operation_id} does not conform "
+                        f"to {bound.doc.path.name}: " + "; ".join(problems)
+                    ),
+                    bound.op,
+                )
+        g.sms_mock_reply = reply
+        text = "" if reply.body is None else jsonio.dumps(reply.body)
+        response = Response(text, status=reply.status, mimetype="application/json")
+        for name, value in reply.headers.items():
+            response.headers[name] = value
+        return response
+
+    # -- errors --------------------------------------------------------------------------
+    def api_for_path(self, path: str) -> ApiDefinition:
+        for api in self.apis:  # longest prefix first
+            if path.startswith(api.prefix):
+                return api
+        return self.apis[-1]
+
+    def _http_error(self, exc: HTTPException) -> Response:
+        api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
+        g.sms_mock_api = api
+        bound = self._current_bound()
+        error: SimulatorError
+        if isinstance(exc, WerkzeugNotFound):
+            error = NotFound(f"no such endpoint: {request.method} {request.path}")
+        elif isinstance(exc, WerkzeugMethodNotAllowed):
+            error = MethodNotAllowed(sorted(exc.valid_methods or []))
+        elif isinstance(exc, RequestEntityTooLarge):
+            limit = self.app.config.get("MAX_CONTENT_LENGTH")
+            error = PayloadTooLarge(f"request body too large (the limit is {limit} bytes)")
+        elif exc.code is not None and 400 <= exc.code < 500:
+            error = InvalidRequest(exc.description or exc.name, status=exc.code)
+        else:
+            error = SimulatorError(exc.description or exc.name, status=exc.code or 500)
+        return self._respond(api.render_error(error, bound.op if bound else None), None)
+
+    def _unexpected_error(self, exc: Exception) -> Response:
+        log.exception("unexpected error serving %s %s", request.method, request.path)
+        api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
+        bound = self._current_bound()
+        error = SimulatorError(
+            f"internal simulator error ({type(exc).__name__}); see the server log"
+        )
+        return self._respond(api.render_error(error, bound.op if bound else None), None)
+
+    @staticmethod
+    def _current_bound() -> _Bound | None:
+        return getattr(g, "sms_mock_bound", None)
+
+    # -- journal -------------------------------------------------------------------------
+    @staticmethod
+    def _started() -> None:
+        g.sms_mock_started = time.perf_counter()
+
+    def _journal(self, response: Response) -> Response:
+        api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
+        if not api.journaled:
+            return response
+        started = getattr(g, "sms_mock_started", None)
+        reply = getattr(g, "sms_mock_reply", None)
+        journal = self.sim.journal
+        journal.record(
+            ServedRequest(
+                id=journal.next_id(),
+                time=iso_utc(self.sim.clock.now()),
+                api=api.name,
+                method=request.method,
+                path=request.path,
+                query={k: request.args.getlist(k) for k in request.args},
+                headers=_journal_headers(request.headers),
+                body=_journal_body(),
+                status=response.status_code,
+                response=reply.body if reply is not None else None,
+                operation=bound.op.operation_id if (bound := self._current_bound()) else None,
+                duration_ms=round((time.perf_counter() - started) * 1000, 3) if started else 0.0,
+            )
+        )
+        return response
+
+
+def _credentials(bound: _Bound, headers: Mapping[str, str]) -> dict[str, str]:
+    """The credentials of the first security requirement the request meets.
+
+    An empty requirement (``{}``) makes credentials optional; without one, a request that
+    meets no requirement raises :class:`MissingCredentials`.
+    """
+    optional = False
+    for requirement in bound.op.security:
+        if not requirement:
+            optional = True
+            continue
+        values: dict[str, str] = {}
+        for scheme_name in requirement:
+            scheme = bound.doc.security_schemes[scheme_name]
+            value = _credential(scheme.type, scheme.key_name, scheme.scheme, headers)
+            if value is None:
+                break
+            values[scheme_name] = value
+        else:
+            return values
+    if optional or not bound.op.security:
+        return {}
+    raise MissingCredentials()
+
+
+def _credential(kind: str, key_name: str, scheme: str, headers: Mapping[str, str]) -> str | None:
+    if kind == "apiKey":
+        value = headers.get(key_name, "").strip()
+        return value or None
+    if kind == "http" and scheme == "bearer":
+        auth = headers.get("Authorization", "")
+        prefix, _, token = auth.partition(" ")
+        if prefix.lower() == "bearer" and token.strip():
+            return token.strip()
+    return None
+
+
+def _journal_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Request headers as the journal keeps them (credentials kept: tests assert on them)."""
+    return {k: v for k, v in headers.items() if k.lower() not in {"content-length", "host"}}
+
+
+def _journal_body() -> Any:
+    try:
+        data = request.get_data(cache=True)
+    except RequestEntityTooLarge:
+        return "<too large>"
+    if not data:
+        return None
+    if request.is_json:
+        parsed = request.get_json(silent=True, cache=True)
+        if parsed is not None:
+            return parsed
+    text = data[:JOURNAL_BODY_LIMIT].decode("utf-8", "replace")
+    return text + ("..." if len(data) > JOURNAL_BODY_LIMIT else "")

@@ -1,0 +1,53 @@
+"""Shared fixtures: an app on the virtual clock in strict mode, and the same app served for real."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from waitress import create_server
+
+from mock_server.app import create_app, simulation_of
+from mock_server.engine.simulation import Simulation
+
+
+@pytest.fixture
+def app() -> Flask:
+    """A fresh simulator on the `virtual` scenario, checking every response it sends."""
+    return create_app("virtual", strict=True)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def sim(app: Flask) -> Simulation:
+    return simulation_of(app)
+
+
+@pytest.fixture(scope="session")
+def served_app() -> Flask:
+    return create_app("virtual", strict=True)
+
+
+@pytest.fixture(scope="session")
+def live_url(served_app: Flask) -> Iterator[str]:
+    """The strict simulator served by waitress on a free port, for tests over real HTTP."""
+    server = create_server(served_app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def live(live_url: str, served_app: Flask) -> str:
+    """The live server's base URL, reset to a clean state before the test."""
+    simulation_of(served_app).reset()
+    return live_url

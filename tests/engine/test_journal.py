@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from mock_server.engine.journal import Journal, ServedRequest
+
+
+def _entry(
+    journal: Journal, path: str, api: str = "sms4sats", method: str = "GET"
+) -> ServedRequest:
+    return ServedRequest(
+        id=journal.next_id(),
+        time="2026-01-01T00:00:00Z",
+        api=api,
+        method=method,
+        path=path,
+        query={},
+        headers={},
+        body=None,
+        status=200,
+        response=None,
+    )
+
+
+def test_the_journal_is_a_bounded_ring_buffer() -> None:
+    journal = Journal(capacity=3)
+    for i in range(5):
+        journal.record(_entry(journal, f"/p{i}"))
+    assert [e.path for e in journal.query()] == ["/p2", "/p3", "/p4"]
+    assert journal.dropped == 2
+    assert len(journal) == 3
+
+
+def test_filters_combine() -> None:
+    journal = Journal()
+    journal.record(_entry(journal, "/price"))
+    journal.record(_entry(journal, "/api/v1/order/1/status/", api="smsverify"))
+    journal.record(_entry(journal, "/api/v1/order/2/cancel/", api="smsverify", method="POST"))
+    assert [e.path for e in journal.query(api="smsverify", method="post")] == [
+        "/api/v1/order/2/cancel/"
+    ]
+    assert len(journal.query(path="/api/v1/order/*")) == 2
+    assert [e.path for e in journal.query(limit=1)] == ["/api/v1/order/2/cancel/"]
+    assert journal.query(limit=0) == []
+
+
+def test_clear_empties_and_resets_the_drop_count() -> None:
+    journal = Journal(capacity=1)
+    journal.record(_entry(journal, "/a"))
+    journal.record(_entry(journal, "/b"))
+    journal.clear()
+    assert len(journal) == 0
+    assert journal.dropped == 0

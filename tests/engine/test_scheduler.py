@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from mock_server.engine.clock import Clock, ClockError
+from mock_server.engine.scheduler import Scheduler
+
+START = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock("virtual", start=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@pytest.fixture
+def scheduler(clock: Clock) -> Scheduler:
+    return Scheduler(clock)
+
+
+def test_events_run_in_time_order_each_at_its_own_time(clock: Clock, scheduler: Scheduler) -> None:
+    seen: list[tuple[str, float]] = []
+    scheduler.after(
+        1260, "auto-cancel", lambda: seen.append(("auto-cancel", clock.timestamp() - START))
+    )
+    scheduler.after(90, "code", lambda: seen.append(("code", clock.timestamp() - START)))
+    scheduler.after(
+        90, "second at same time", lambda: seen.append(("same", clock.timestamp() - START))
+    )
+
+    assert scheduler.advance(3600) == 3
+    assert seen == [("code", 90), ("same", 90), ("auto-cancel", 1260)]
+    assert clock.timestamp() - START == 3600
+
+
+def test_nothing_runs_before_it_is_due(clock: Clock, scheduler: Scheduler) -> None:
+    seen: list[str] = []
+    scheduler.after(60, "later", lambda: seen.append("later"))
+    assert scheduler.advance(59.9) == 0
+    assert seen == []
+    assert scheduler.advance(0.1) == 1
+    assert seen == ["later"]
+
+
+def test_events_scheduled_by_events_run_in_the_same_advance(
+    clock: Clock, scheduler: Scheduler
+) -> None:
+    """A callback retried with backoff: each retry is scheduled by the previous attempt."""
+    attempts: list[float] = []
+
+    def attempt() -> None:
+        attempts.append(clock.timestamp() - START)
+        if len(attempts) < 5:
+            scheduler.after(2 ** len(attempts) * 60, "retry", attempt)
+
+    scheduler.after(0, "first", attempt)
+    scheduler.advance(24 * 3600)
+    assert attempts == [0, 120, 360, 840, 1800]
+
+
+def test_an_event_scheduled_past_the_target_waits(clock: Clock, scheduler: Scheduler) -> None:
+    seen: list[str] = []
+    scheduler.after(10, "chain", lambda: scheduler.after(100, "next", lambda: seen.append("next")))
+    scheduler.advance(50)
+    assert seen == []
+    assert [e.name for e in scheduler.pending()] == ["next"]
+    scheduler.advance(60)
+    assert seen == ["next"]
+
+
+def test_cancelled_events_do_not_run(scheduler: Scheduler) -> None:
+    seen: list[str] = []
+    event = scheduler.after(5, "cancel me", lambda: seen.append("ran"))
+    event.cancel()
+    assert scheduler.advance(10) == 0
+    assert seen == []
+    assert scheduler.pending() == []
+
+
+def test_a_failing_event_is_recorded_and_the_rest_still_run(scheduler: Scheduler) -> None:
+    seen: list[str] = []
+
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    scheduler.after(1, "broken", broken)
+    scheduler.after(2, "fine", lambda: seen.append("fine"))
+    assert scheduler.advance(5) == 2
+    assert seen == ["fine"]
+    assert [(f.name, f.error) for f in scheduler.failures] == [("broken", "RuntimeError: boom")]
+
+
+def test_advance_to_refuses_the_past(clock: Clock, scheduler: Scheduler) -> None:
+    scheduler.advance(100)
+    with pytest.raises(ClockError, match="backwards"):
+        scheduler.advance_to(START + 50)
+    with pytest.raises(ClockError):
+        scheduler.advance(-1)
+    assert scheduler.advance_to(START + 200) == 0
+    assert clock.timestamp() == START + 200
+
+
+def test_clear_drops_pending_events(scheduler: Scheduler) -> None:
+    scheduler.after(5, "x", lambda: None)
+    scheduler.clear()
+    assert scheduler.pending() == []
+
+
+def test_real_mode_background_thread_runs_due_events() -> None:
+    """Real mode: the scheduler's thread runs an event once wall time reaches it."""
+    wall = [1_000_000.0]
+    clock = Clock("real", start=datetime(2026, 1, 1, tzinfo=UTC), wall=lambda: wall[0])
+    scheduler = Scheduler(clock)
+    fired = threading.Event()
+    scheduler.after(30, "due in 30s", fired.set)
+    scheduler.start(interval=0.01)
+    try:
+        assert not fired.wait(0.1)  # not due: wall time has not moved
+        wall[0] += 30
+        assert fired.wait(5), "the background thread did not run the due event"
+    finally:
+        scheduler.stop()
+    assert not scheduler.running

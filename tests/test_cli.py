@@ -1,0 +1,97 @@
+"""The sms-mock command, run as a user runs it."""
+
+from __future__ import annotations
+
+import re
+import signal
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import requests
+
+from mock_server.cli import main
+
+COMMAND = [sys.executable, "-m", "mock_server"]
+
+
+def test_console_script_is_installed() -> None:
+    [script] = [e for e in entry_points(group="console_scripts") if e.name == "sms-mock"]
+    assert script.value == "mock_server.cli:main"
+
+
+def test_help_lists_the_commands(capsys) -> None:  # type: ignore[no-untyped-def]
+    try:
+        main(["--help"])
+    except SystemExit as exit:
+        assert exit.code == 0
+    out = capsys.readouterr().out
+    assert "serve" in out and "scenarios" in out
+
+
+def test_serve_prints_urls_answers_and_stops_on_ctrl_c() -> None:
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--port", "0", "--scenario", "virtual", "--seed", "7"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()  # printed once the port is bound
+        match = re.search(r"serving on (http://127\.0\.0\.1:\d+)", first)
+        assert match, first
+        base = match.group(1)
+        lines = [process.stdout.readline() for _ in range(5)]
+        assert f"sms4sats:               {base}/" in lines[0]
+        assert f"smsVerificationService: {base}/api/v1/" in lines[1]
+        assert f"control API:            {base}/_mock/" in lines[2]
+        assert (
+            "scenario: virtual" in lines[3] and "clock virtual" in lines[3] and "seed 7" in lines[3]
+        )
+        health = requests.get(f"{base}/_mock/health", timeout=5).json()
+        assert (health["scenario"]["name"], health["seed"]) == ("virtual", 7)
+        assert requests.get(f"{base}/price", timeout=5).json()["receive"] == 3000
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 0, err
+    assert "sms-mock stopped." in out
+    assert "Traceback" not in err
+
+
+def test_serve_refuses_an_unknown_scenario_clearly() -> None:
+    result = subprocess.run(
+        [*COMMAND, "serve", "--scenario", "nope"], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2
+    assert "unknown scenario 'nope'; known scenarios:" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_scenarios_check_passes_the_library(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["scenarios", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "0 invalid" in out
+    assert "(default)" in out
+
+
+def test_scenarios_check_reports_file_line_field(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    good = tmp_path / "good.yaml"
+    good.write_text("name: good\n")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nseed: -1\n")
+    assert main(["scenarios", "check", str(good), str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"FAIL {bad}" in out
+    assert f"{bad}:2: seed:" in out
+    assert "1 valid, 1 invalid" in out
+
+
+def test_scenarios_list(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["scenarios", "list"]) == 0
+    assert re.search(r"^default\s+Everything works", capsys.readouterr().out, re.M)
