@@ -33,6 +33,9 @@ class Event:
     name: str = field(compare=False)
     action: Action = field(compare=False, repr=False)
     cancelled: bool = field(default=False, compare=False)
+    # Events run holding the state lock, unless they do slow I/O (a callback's HTTP POST) and
+    # take the lock themselves only around their state changes.
+    locked: bool = field(default=True, compare=False)
 
     def cancel(self) -> None:
         """Keep the event from running; cancelling twice, or after it ran, does nothing."""
@@ -51,8 +54,8 @@ class EventFailed:
 class Scheduler:
     """A time-ordered queue of events driven by one :class:`Clock`.
 
-    ``lock`` is the simulator's state lock: events run under it, as request handlers do, so an
-    event never sees half of a request's update.
+    ``lock`` is the simulator's state lock: events run under it, as request handlers' updates
+    do, so an event never sees half of a request's update.
     """
 
     def __init__(self, clock: Clock, lock: threading.RLock | None = None) -> None:
@@ -65,17 +68,19 @@ class Scheduler:
         self._stop = threading.Event()
 
     # -- scheduling ----------------------------------------------------------------------
-    def at(self, when: datetime | float, name: str, action: Action) -> Event:
+    def at(
+        self, when: datetime | float, name: str, action: Action, *, locked: bool = True
+    ) -> Event:
         """Run ``action`` when the clock reaches ``when``."""
         due = when if isinstance(when, int | float) else when.timestamp()
-        event = Event(float(due), next(self._seq), name, action)
+        event = Event(float(due), next(self._seq), name, action, locked=locked)
         with self.lock:
             heapq.heappush(self._queue, event)
         return event
 
-    def after(self, seconds: float, name: str, action: Action) -> Event:
+    def after(self, seconds: float, name: str, action: Action, *, locked: bool = True) -> Event:
         """Run ``action`` ``seconds`` from now (simulated)."""
-        return self.at(self.clock.timestamp() + seconds, name, action)
+        return self.at(self.clock.timestamp() + seconds, name, action, locked=locked)
 
     def pending(self) -> list[Event]:
         """Events still to run, in the order they will run."""
@@ -96,42 +101,39 @@ class Scheduler:
         """
         if seconds < 0:
             raise ClockError("the clock cannot move backwards; reset the simulator instead")
-        with self.lock:
-            return self.run_until(self.clock.timestamp() + seconds)
+        return self.run_until(self.clock.timestamp() + seconds)
 
     def advance_to(self, target: float) -> int:
         """Move the clock forward to ``target`` (a timestamp), running due events; never back."""
-        with self.lock:
-            now = self.clock.timestamp()
-            if target < now - 1e-6:
-                self.clock.move_to(target)  # raises ClockError with both times in the message
-            return self.run_until(target)
+        if target < self.clock.timestamp() - 1e-6:
+            self.clock.move_to(target)  # raises ClockError with both times in the message
+        return self.run_until(target)
 
     def run_until(self, target: float) -> int:
         """Run every event due at or before ``target``, each at its own time, then stop there."""
         ran = 0
-        with self.lock:
-            while True:
+        while True:
+            with self.lock:
                 event = self._next_due(target)
                 if event is None:
-                    break
+                    if target > self.clock.timestamp():
+                        self.clock.move_to(target)
+                    return ran
                 if event.due > self.clock.timestamp():
                     self.clock.move_to(event.due)
-                self._run(event)
-                ran += 1
-            if target > self.clock.timestamp():
-                self.clock.move_to(target)
-        return ran
+            self._run(event)
+            ran += 1
 
     def run_due(self) -> int:
         """Run what is due at the clock's current time (real mode's background step)."""
         ran = 0
-        with self.lock:
-            now = self.clock.timestamp()
-            while (event := self._next_due(now)) is not None:
-                self._run(event)
-                ran += 1
-        return ran
+        while True:
+            with self.lock:
+                event = self._next_due(self.clock.timestamp())
+            if event is None:
+                return ran
+            self._run(event)
+            ran += 1
 
     def _next_due(self, limit: float) -> Event | None:
         while self._queue and self._queue[0].cancelled:
@@ -142,7 +144,11 @@ class Scheduler:
 
     def _run(self, event: Event) -> None:
         try:
-            event.action()
+            if event.locked:
+                with self.lock:
+                    event.action()
+            else:
+                event.action()
         except Exception as exc:  # an event must never take the scheduler down
             log.exception("scheduled event %s failed", event.name)
             self.failures.append(EventFailed(event.name, event.due, f"{type(exc).__name__}: {exc}"))

@@ -12,6 +12,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from mock_server.engine.callbacks import CallbackDispatcher
 from mock_server.engine.clock import Clock, ClockMode
 from mock_server.engine.journal import Journal
 from mock_server.engine.scenarios import Scenario, ScenarioLibrary
@@ -45,6 +46,7 @@ class Simulation:
         self.clock = self._make_clock()
         self.scheduler = Scheduler(self.clock, self.lock)
         self.journal = Journal(self.scenario.journal_capacity)
+        self.callbacks = CallbackDispatcher(self.scheduler, self.lock)
         self.random = random.Random(self.seed)
 
     # -- wiring --------------------------------------------------------------------------
@@ -74,6 +76,7 @@ class Simulation:
             self.scheduler.clear()
             self.scheduler.clock = self.clock
             self.journal = Journal(new.journal_capacity)
+            self.callbacks.clear()
             self.random = random.Random(self.seed)
             self.store.reset()
             for backend in self.store.backends().values():

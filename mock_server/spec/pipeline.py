@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
+from mock_server.engine import jsonio
 from mock_server.engine.clock import iso_utc
 from mock_server.engine.errors import (
     InvalidRequest,
@@ -29,7 +30,6 @@ from mock_server.engine.errors import (
     SimulatorError,
 )
 from mock_server.engine.journal import ServedRequest
-from mock_server.spec import jsonio
 from mock_server.spec.document import Operation, SpecDocument
 from mock_server.spec.validation import (
     RequestValidator,

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from mock_server.spec.jsonio import dumps
+from mock_server.engine.jsonio import dumps
 
 
 def test_decimals_keep_their_exact_digits_as_json_numbers() -> None:

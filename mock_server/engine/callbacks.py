@@ -1,0 +1,176 @@
+"""Outbound callbacks (webhooks): real HTTP POSTs, retried with backoff on the clock.
+
+Each :class:`Callback` keeps every attempt (time, status or error) and when the next one is due;
+``GET /_mock/callbacks`` shows them. An attempt is an event on the scheduler that runs *outside*
+the state lock, so a receiver that calls the simulator back before it answers cannot deadlock it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import deque
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from mock_server.engine import jsonio
+from mock_server.engine.clock import Clock, iso_utc
+from mock_server.engine.scheduler import Scheduler
+
+# (url, body, timeout) -> HTTP status; raises OSError when no answer came.
+Transport = Callable[[str, bytes, float], int]
+CallbackState = Literal["pending", "delivered", "failed"]
+DEFAULT_CAPACITY = 1000
+USER_AGENT = "sms-mock callbacks"
+
+
+def post_json(url: str, body: bytes, timeout: float) -> int:
+    """POST ``body`` as JSON; the status code, whatever it is."""
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": USER_AGENT},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as exc:
+        return int(exc.code)
+    except urllib.error.URLError as exc:
+        raise OSError(str(exc.reason)) from None
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff: ``first_delay * factor**n`` seconds, at most ``max_delay``, until
+    ``give_up_after`` seconds have passed since the first attempt."""
+
+    first_delay: float = 30.0
+    factor: float = 2.0
+    max_delay: float = 3600.0
+    give_up_after: float = 86_400.0
+    timeout: float = 5.0
+
+    def delay(self, failures: int) -> float:
+        return min(self.first_delay * self.factor ** (failures - 1), self.max_delay)
+
+
+@dataclass
+class Attempt:
+    at: str
+    status: int | None
+    error: str | None
+    duration_ms: float
+
+
+@dataclass
+class Callback:
+    id: int
+    api: str
+    event: str
+    url: str
+    payload: Any
+    created_at: str
+    state: CallbackState = "pending"
+    attempts: list[Attempt] = field(default_factory=list)
+    next_attempt_at: str | None = None
+    first_attempt_ts: float | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("first_attempt_ts")
+        return data
+
+
+class CallbackDispatcher:
+    """Sends callbacks and keeps a bounded log of them (oldest dropped)."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        lock: threading.RLock,
+        *,
+        capacity: int = DEFAULT_CAPACITY,
+        transport: Transport = post_json,
+    ) -> None:
+        self.scheduler = scheduler
+        self.lock = lock
+        self.transport = transport
+        self._log: deque[Callback] = deque(maxlen=capacity)
+        self._ids = itertools.count(1)
+
+    def send(
+        self, api: str, event: str, url: str, payload: Any, policy: RetryPolicy | None = None
+    ) -> Callback:
+        """Queue a POST of ``payload`` to ``url`` now; retries follow ``policy``."""
+        policy = policy or RetryPolicy()
+        with self.lock:
+            callback = Callback(
+                id=next(self._ids),
+                api=api,
+                event=event,
+                url=url,
+                payload=payload,
+                created_at=iso_utc(self.clock.now()),
+                next_attempt_at=iso_utc(self.clock.now()),
+            )
+            self._log.append(callback)
+            self._schedule(callback, policy, self.clock.timestamp())
+        return callback
+
+    def log(self, *, api: str | None = None, state: str | None = None) -> list[Callback]:
+        with self.lock:
+            return [
+                c
+                for c in self._log
+                if (api is None or c.api == api) and (state is None or c.state == state)
+            ]
+
+    @property
+    def clock(self) -> Clock:
+        return self.scheduler.clock  # the scheduler's clock is the one a reset installs
+
+    def clear(self) -> None:
+        with self.lock:
+            self._log.clear()
+
+    def _schedule(self, callback: Callback, policy: RetryPolicy, when: float) -> None:
+        self.scheduler.at(
+            when,
+            f"callback {callback.id} to {callback.url}",
+            lambda: self._attempt(callback, policy),
+            locked=False,
+        )
+
+    def _attempt(self, callback: Callback, policy: RetryPolicy) -> None:
+        body = jsonio.dumps(callback.payload).encode()
+        started = time.perf_counter()
+        status: int | None = None
+        error: str | None = None
+        try:
+            status = self.transport(callback.url, body, policy.timeout)
+        except (OSError, ValueError) as exc:
+            error = str(exc) or type(exc).__name__
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
+        with self.lock:
+            now = self.clock.timestamp()
+            if callback.first_attempt_ts is None:
+                callback.first_attempt_ts = now
+            callback.attempts.append(Attempt(iso_utc(self.clock.now()), status, error, elapsed_ms))
+            if status is not None and 200 <= status < 300:
+                callback.state = "delivered"
+                callback.next_attempt_at = None
+                return
+            retry_at = now + policy.delay(len(callback.attempts))
+            if retry_at - callback.first_attempt_ts > policy.give_up_after:
+                callback.state = "failed"
+                callback.next_attempt_at = None
+                return
+            callback.next_attempt_at = iso_utc(datetime.fromtimestamp(retry_at, UTC))
+            self._schedule(callback, policy, retry_at)

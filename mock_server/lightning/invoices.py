@@ -1,0 +1,103 @@
+"""Hold invoices and their state machine, as LND's invoicesrpc keeps them.
+
+OPEN -> ACCEPTED (paid; the payer's funds are held) -> SETTLED (the preimage is revealed and the
+funds are the receiver's) or CANCELED (the held funds return to the payer). Settling needs
+ACCEPTED; cancelling a SETTLED invoice fails; cancelling twice is harmless.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class InvoiceState(StrEnum):
+    OPEN = "OPEN"
+    ACCEPTED = "ACCEPTED"
+    SETTLED = "SETTLED"
+    CANCELED = "CANCELED"
+
+
+class InvoiceStateError(Exception):
+    """A transition the invoice's state does not allow."""
+
+
+Listener = Callable[["HoldInvoice"], None]
+
+
+@dataclass
+class HoldInvoice:
+    payment_hash: str
+    preimage: str
+    payment_secret: str
+    amount_sat: int
+    description: str
+    created_at: int  # unix seconds, as in the payment request
+    expiry: int
+    min_final_cltv_expiry: int
+    payreq: str
+    state: InvoiceState = InvoiceState.OPEN
+    accepted_at: float | None = None
+    settled_at: float | None = None
+    canceled_at: float | None = None
+    # Who wants to hear about payment and cancellation (the order the invoice pays for).
+    on_accepted: list[Listener] = field(default_factory=list, repr=False)
+    on_canceled: list[Listener] = field(default_factory=list, repr=False)
+
+    @property
+    def expires_at(self) -> int:
+        return self.created_at + self.expiry
+
+    @property
+    def is_final(self) -> bool:
+        return self.state in (InvoiceState.SETTLED, InvoiceState.CANCELED)
+
+    def accept(self, now: float) -> None:
+        """The payer's HTLC arrived and is held."""
+        if self.state is not InvoiceState.OPEN:
+            raise InvoiceStateError(f"invoice is {self.state.value}, not OPEN: it cannot be paid")
+        if now >= self.expires_at:
+            raise InvoiceStateError("invoice expired")
+        self.state = InvoiceState.ACCEPTED
+        self.accepted_at = now
+        for listener in self.on_accepted:
+            listener(self)
+
+    def settle(self, now: float) -> None:
+        """Reveal the preimage: the held funds are taken."""
+        if self.state is not InvoiceState.ACCEPTED:
+            raise InvoiceStateError(
+                f"invoice is {self.state.value}: only an ACCEPTED invoice settles"
+            )
+        self.state = InvoiceState.SETTLED
+        self.settled_at = now
+
+    def cancel(self, now: float) -> bool:
+        """Cancel: held funds return to the payer. Idempotent; False when it already was."""
+        if self.state is InvoiceState.SETTLED:
+            raise InvoiceStateError("invoice already settled: it cannot be canceled")
+        if self.state is InvoiceState.CANCELED:
+            return False
+        self.state = InvoiceState.CANCELED
+        self.canceled_at = now
+        for listener in self.on_canceled:
+            listener(self)
+        return True
+
+    def describe(self) -> dict[str, Any]:
+        """The invoice as the control API shows it; the preimage only once SETTLED."""
+        return {
+            "payment_hash": self.payment_hash,
+            "state": self.state.value,
+            "amount_sat": self.amount_sat,
+            "description": self.description,
+            "payreq": self.payreq,
+            "created_at": self.created_at,
+            "expires_at": self.expires_at,
+            "accepted_at": self.accepted_at,
+            "settled_at": self.settled_at,
+            "canceled_at": self.canceled_at,
+            "preimage": self.preimage if self.state is InvoiceState.SETTLED else None,
+        }

@@ -1,0 +1,136 @@
+"""The simulator's Lightning node: issues hold invoices and takes simulated payments.
+
+Payment requests are real BOLT11 strings made by the ``bolt11`` package and signed with a node
+key derived from the scenario's seed, so any Lightning library decodes them and checks the
+signature. Invoices that stay OPEN past their expiry are CANCELED by an event on the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import TYPE_CHECKING
+
+import bolt11
+from bolt11 import Bolt11Exception
+from bolt11.models.features import Feature, Features, FeatureState
+from bolt11.models.tags import TagChar, Tags
+from coincurve import PrivateKey
+
+from mock_server.engine.store import Backend
+from mock_server.lightning.invoices import HoldInvoice, InvoiceStateError
+
+if TYPE_CHECKING:
+    from mock_server.engine.simulation import Simulation
+
+NETWORKS = ("bc", "tb", "bcrt", "tbs")
+# As the real sms4sats invoices: var_onion_optin, payment_secret (required), basic_mpp.
+FEATURES = Features.from_feature_list(
+    {
+        Feature.var_onion_optin: FeatureState.supported,
+        Feature.payment_secret: FeatureState.required,
+        Feature.basic_mpp: FeatureState.supported,
+    }
+)
+
+
+class PaymentError(Exception):
+    """A payment the simulated payer cannot make (unknown, expired, canceled, already paid)."""
+
+
+class LightningNode(Backend):
+    """Hold invoices by payment hash, and the node key that signs them."""
+
+    def __init__(self, sim: Simulation) -> None:
+        super().__init__(sim)
+        self.invoices: dict[str, HoldInvoice] = {}
+        secret = hashlib.sha256(f"sms-mock lightning node {sim.seed}".encode()).digest()
+        self._key = PrivateKey(secret)
+        self.pubkey = self._key.public_key.format(compressed=True).hex()
+
+    # -- issuing -------------------------------------------------------------------------
+    def create_invoice(
+        self,
+        amount_sat: int,
+        description: str,
+        *,
+        expiry: int = 86_400,
+        min_final_cltv_expiry: int = 40,
+        network: str = "bc",
+        preimage: bytes | None = None,
+    ) -> HoldInvoice:
+        """Issue a hold invoice; its payment hash is sha256 of a preimage the node keeps."""
+        if network not in NETWORKS:
+            raise ValueError(f"unknown network {network!r}; expected one of {NETWORKS}")
+        if amount_sat <= 0:
+            raise ValueError("an invoice needs a positive amount")
+        rng = self.sim.random
+        preimage = preimage if preimage is not None else rng.randbytes(32)
+        payment_hash = hashlib.sha256(preimage).hexdigest()
+        secret = rng.randbytes(32).hex()
+        created = int(self.sim.clock.timestamp())
+        tags = Tags()
+        tags.add(TagChar.payment_hash, payment_hash)
+        tags.add(TagChar.description, description)
+        tags.add(TagChar.min_final_cltv_expiry, min_final_cltv_expiry)
+        tags.add(TagChar.expire_time, expiry)
+        tags.add(TagChar.payment_secret, secret)
+        tags.add(TagChar.features, FEATURES)
+        request = bolt11.Bolt11(
+            currency=network,
+            date=created,
+            tags=tags,
+            amount_msat=bolt11.MilliSatoshi(amount_sat * 1000),
+        )
+        payreq = bolt11.encode(request, self._key.secret.hex())
+        invoice = HoldInvoice(
+            payment_hash=payment_hash,
+            preimage=preimage.hex(),
+            payment_secret=secret,
+            amount_sat=amount_sat,
+            description=description,
+            created_at=created,
+            expiry=expiry,
+            min_final_cltv_expiry=min_final_cltv_expiry,
+            payreq=payreq,
+        )
+        self.invoices[payment_hash] = invoice
+        self.sim.scheduler.at(
+            invoice.expires_at, f"invoice {payment_hash[:12]} expiry", lambda: self._expire(invoice)
+        )
+        return invoice
+
+    def _expire(self, invoice: HoldInvoice) -> None:
+        if invoice.state.value == "OPEN":
+            invoice.cancel(self.sim.clock.timestamp())
+
+    # -- the simulated payer -------------------------------------------------------------
+    def pay(self, payreq: str) -> HoldInvoice:
+        """A wallet pays ``payreq``: the invoice becomes ACCEPTED (held)."""
+        try:
+            decoded = bolt11.decode(payreq.strip())
+        except (Bolt11Exception, ValueError, TypeError) as exc:
+            raise PaymentError(
+                f"not a valid BOLT11 payment request: {exc or type(exc).__name__}"
+            ) from None
+        invoice = self.invoices.get(decoded.payment_hash)
+        if invoice is None or decoded.payee != self.pubkey:
+            raise PaymentError("unknown invoice: this node did not issue it")
+        with self.sim.lock:
+            now = self.sim.clock.timestamp()
+            if invoice.state.value == "OPEN" and now >= invoice.expires_at:
+                invoice.cancel(now)
+                raise PaymentError("invoice expired")
+            try:
+                invoice.accept(now)
+            except InvoiceStateError as exc:
+                raise PaymentError(str(exc)) from None
+        return invoice
+
+    def invoice(self, payment_hash: str) -> HoldInvoice | None:
+        return self.invoices.get(payment_hash)
+
+    def settle(self, payment_hash: str) -> None:
+        self.invoices[payment_hash].settle(self.sim.clock.timestamp())
+
+    def cancel(self, payment_hash: str) -> bool:
+        return self.invoices[payment_hash].cancel(self.sim.clock.timestamp())

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+
+import pytest
+
+from mock_server.engine.callbacks import CallbackDispatcher, RetryPolicy, post_json
+from mock_server.engine.clock import Clock
+from mock_server.engine.scheduler import Scheduler
+
+START = datetime(2026, 1, 1, tzinfo=UTC).timestamp()
+
+
+class Receiver:
+    """A transport that answers with the statuses it is given, then 200."""
+
+    def __init__(self, *statuses: int | None) -> None:
+        self.statuses = list(statuses)
+        self.bodies: list[bytes] = []
+
+    def __call__(self, url: str, body: bytes, timeout: float) -> int:
+        self.bodies.append(body)
+        status = self.statuses.pop(0) if self.statuses else 200
+        if status is None:
+            raise OSError("connection refused")
+        return status
+
+
+def _dispatcher(transport: Receiver) -> tuple[Scheduler, CallbackDispatcher]:
+    scheduler = Scheduler(Clock("virtual", start=datetime(2026, 1, 1, tzinfo=UTC)))
+    return scheduler, CallbackDispatcher(scheduler, scheduler.lock, transport=transport)
+
+
+def test_a_callback_is_posted_when_the_clock_runs_and_recorded() -> None:
+    receiver = Receiver()
+    scheduler, dispatcher = _dispatcher(receiver)
+    callback = dispatcher.send("sms4sats", "sent", "http://x/hook", {"a": 1})
+    assert callback.state == "pending"
+    scheduler.advance(0)
+    assert receiver.bodies == [b'{"a":1}']
+    assert callback.state == "delivered"
+    assert [(a.status, a.error) for a in callback.attempts] == [(200, None)]
+    assert callback.next_attempt_at is None
+
+
+def test_failures_are_retried_with_exponential_backoff() -> None:
+    receiver = Receiver(500, None, 503)
+    scheduler, dispatcher = _dispatcher(receiver)
+    policy = RetryPolicy(first_delay=60, factor=2, max_delay=3600, give_up_after=86400)
+    callback = dispatcher.send("smsverify", "incoming_message", "http://x/hook", {}, policy)
+    scheduler.advance(0)
+    assert callback.next_attempt_at == "2026-01-01T00:01:00Z"
+    scheduler.advance(24 * 3600)
+    assert [a.at for a in callback.attempts] == [
+        "2026-01-01T00:00:00Z",
+        "2026-01-01T00:01:00Z",
+        "2026-01-01T00:03:00Z",
+        "2026-01-01T00:07:00Z",
+    ]
+    assert [a.status for a in callback.attempts] == [500, None, 503, 200]
+    assert callback.attempts[1].error == "connection refused"
+    assert callback.state == "delivered"
+
+
+def test_delivery_gives_up_after_the_policy_window() -> None:
+    receiver = Receiver(*([500] * 100))
+    scheduler, dispatcher = _dispatcher(receiver)
+    policy = RetryPolicy(first_delay=60, factor=2, max_delay=3600, give_up_after=86400)
+    callback = dispatcher.send("smsverify", "incoming_message", "http://x/hook", {}, policy)
+    scheduler.advance(3 * 86400)
+    assert callback.state == "failed"
+    last = datetime.fromisoformat(callback.attempts[-1].at.replace("Z", "+00:00")).timestamp()
+    assert last - START <= 86400
+    # 0, 60, 180, 420, 900, 1860 s, then hourly (the cap) from 3780 s to 82980 s: 6 + 23.
+    assert len(callback.attempts) == 29
+    assert scheduler.pending() == []
+
+
+def test_log_filters_and_is_bounded() -> None:
+    scheduler = Scheduler(Clock("virtual"))
+    dispatcher = CallbackDispatcher(scheduler, scheduler.lock, capacity=2, transport=Receiver())
+    for api in ("a", "b", "b"):
+        dispatcher.send(api, "e", "http://x", {})
+    assert [c.api for c in dispatcher.log()] == ["b", "b"]
+    assert dispatcher.log(api="a") == []
+    dispatcher.clear()
+    assert dispatcher.log() == []
+
+
+class _Hook(BaseHTTPRequestHandler):
+    received: ClassVar[list[tuple[str, bytes, str]]] = []
+    status = 200
+
+    def do_POST(self) -> None:
+        length = int(self.headers["Content-Length"])
+        _Hook.received.append((self.path, self.rfile.read(length), self.headers["Content-Type"]))
+        self.send_response(_Hook.status)
+        self.end_headers()
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hook_url() -> str:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hook)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    _Hook.received = []
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_post_json_makes_a_real_http_post(hook_url: str) -> None:
+    assert post_json(f"{hook_url}/hook", b'{"x":1}', 5) == 200
+    assert _Hook.received == [("/hook", b'{"x":1}', "application/json")]
+    _Hook.status = 500
+    try:
+        assert post_json(f"{hook_url}/hook", b"{}", 5) == 500
+    finally:
+        _Hook.status = 200
+
+
+def test_post_json_to_a_closed_port_raises_oserror() -> None:
+    with pytest.raises(OSError):
+        post_json("http://127.0.0.1:9/nothing", b"{}", 2)

@@ -1,0 +1,72 @@
+"""Hold-invoice states follow LND: OPEN -> ACCEPTED -> SETTLED | CANCELED."""
+
+from __future__ import annotations
+
+import pytest
+
+from mock_server.lightning.invoices import HoldInvoice, InvoiceState, InvoiceStateError
+
+
+def _invoice() -> HoldInvoice:
+    return HoldInvoice(
+        payment_hash="00" * 32,
+        preimage="11" * 32,
+        payment_secret="22" * 32,
+        amount_sat=3000,
+        description="d",
+        created_at=1000,
+        expiry=100,
+        min_final_cltv_expiry=40,
+        payreq="lnbc...",
+    )
+
+
+def test_paid_then_settled() -> None:
+    invoice = _invoice()
+    heard: list[str] = []
+    invoice.on_accepted.append(lambda i: heard.append(i.state.value))
+    invoice.accept(1001)
+    invoice.settle(1002)
+    assert invoice.state is InvoiceState.SETTLED
+    assert heard == ["ACCEPTED"]
+    assert invoice.describe()["preimage"] == "11" * 32
+
+
+def test_preimage_is_secret_until_settled() -> None:
+    invoice = _invoice()
+    invoice.accept(1001)
+    assert invoice.describe()["preimage"] is None
+
+
+def test_settle_needs_accepted() -> None:
+    invoice = _invoice()
+    with pytest.raises(InvoiceStateError, match="only an ACCEPTED invoice settles"):
+        invoice.settle(1001)
+    invoice.cancel(1001)
+    with pytest.raises(InvoiceStateError):
+        invoice.settle(1002)
+
+
+def test_cancel_is_idempotent_and_refused_once_settled() -> None:
+    invoice = _invoice()
+    heard: list[str] = []
+    invoice.on_canceled.append(lambda i: heard.append("canceled"))
+    invoice.accept(1001)
+    assert invoice.cancel(1002) is True
+    assert invoice.cancel(1003) is False
+    assert heard == ["canceled"]
+    assert invoice.canceled_at == 1002
+    settled = _invoice()
+    settled.accept(1001)
+    settled.settle(1002)
+    with pytest.raises(InvoiceStateError, match="already settled"):
+        settled.cancel(1003)
+
+
+def test_paying_twice_or_after_expiry_is_refused() -> None:
+    invoice = _invoice()
+    invoice.accept(1001)
+    with pytest.raises(InvoiceStateError, match="ACCEPTED, not OPEN"):
+        invoice.accept(1002)
+    with pytest.raises(InvoiceStateError, match="expired"):
+        _invoice().accept(1100)
