@@ -10,6 +10,7 @@ from mock_server.apis.sms4sats import SMS4SATS_API
 from mock_server.apis.smsverify import SMSVERIFY_API
 from mock_server.control import CONTROL_API
 from mock_server.engine.simulation import Simulation
+from mock_server.lightning import LightningNode
 from mock_server.resources import openapi_dir
 from mock_server.spec.pipeline import ApiDefinition, Pipeline
 
@@ -41,6 +42,7 @@ def create_app(
     sim = Simulation(scenario, clock=clock, seed=seed, library=library)
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    sim.add_backend("lightning", LightningNode)  # before the APIs whose orders it pays for
     pipeline = Pipeline(app, sim, openapi_dir(), strict=strict)
     for api in APIS:
         pipeline.add_api(api)

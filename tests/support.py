@@ -29,24 +29,31 @@ def document(api: str) -> SpecDocument:
     return SpecDocument(openapi_dir() / FILES[api], api)
 
 
-def send_example(base_url: str, op: Operation) -> requests.Response:
-    """Call ``op`` the way its examples describe, with the credentials it needs."""
+def send_example(
+    base_url: str, op: Operation, *, params: dict[str, Any] | None = None, body: Any = None
+) -> requests.Response:
+    """Call ``op`` the way its examples describe, with the credentials it needs.
+
+    ``params`` replaces parameter examples by name; ``body`` replaces the body example.
+    """
     path = op.path
     query: dict[str, Any] = {}
     for param in op.parameters:
-        if param.example is None:
+        value = (params or {}).get(param.name, param.example)
+        if value is None:
             continue
         if param.location == "path":
-            path = path.replace(f"{{{param.name}}}", str(param.example))
+            path = path.replace(f"{{{param.name}}}", str(value))
         elif param.location == "query":
-            query[param.name] = param.example
+            query[param.name] = value
     headers: dict[str, str] = {}
     for requirement in op.security[:1]:
         for scheme in requirement:
             headers.update(CREDENTIALS[scheme])
     if op.security and {} in op.security and len(op.security) > 1:
         headers = {}  # optional credentials: the plain (pay-per-order) request
-    body = op.body["example"] if op.body is not None else None
+    if body is None and op.body is not None:
+        body = op.body["example"]
     return requests.request(
         op.method, base_url + path, params=query, json=body, headers=headers, timeout=10
     )

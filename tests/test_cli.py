@@ -52,7 +52,7 @@ def test_serve_prints_urls_answers_and_stops_on_ctrl_c() -> None:
         )
         health = requests.get(f"{base}/_mock/health", timeout=5).json()
         assert (health["scenario"]["name"], health["seed"]) == ("virtual", 7)
-        assert requests.get(f"{base}/price", timeout=5).json()["receive"] == 3000
+        assert requests.get(f"{base}/price", timeout=5).json()["receive"] == "3000"
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=10)
     finally:

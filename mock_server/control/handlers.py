@@ -22,7 +22,8 @@ class ControlError(InvalidRequest):
 
 
 def render_error(error: SimulatorError, operation: object) -> Reply:
-    return Reply({"error": error.message}, error.status, dict(error.headers))
+    status = 404 if error.kind == "not_found" else error.status
+    return Reply({"error": error.message}, status, dict(error.headers))
 
 
 def _clock(sim: Simulation, **extra: Any) -> dict[str, Any]:
@@ -119,6 +120,11 @@ def list_requests(req: ApiRequest) -> Reply:
             "dropped": journal.dropped,
         }
     )
+
+
+def list_callbacks(req: ApiRequest) -> Reply:
+    callbacks = req.sim.callbacks.log(api=req.query.get("api"), state=req.query.get("state"))
+    return Reply({"callbacks": [c.to_dict() for c in callbacks], "count": len(callbacks)})
 
 
 def clear_requests(req: ApiRequest) -> Reply:

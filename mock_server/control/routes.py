@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.control import handlers
+from mock_server.control import handlers, sms4sats
 from mock_server.spec.pipeline import ApiDefinition
 
 ROUTES = {
@@ -15,6 +15,13 @@ ROUTES = {
     "putScenario": handlers.put_scenario,
     "listRequests": handlers.list_requests,
     "clearRequests": handlers.clear_requests,
+    "listCallbacks": handlers.list_callbacks,
+    "payInvoice": sms4sats.pay_invoice,
+    "getInvoice": sms4sats.get_invoice,
+    "getSms4satsOrder": sms4sats.get_sms4sats_order,
+    "deliverCode": sms4sats.deliver_code,
+    "addSms4satsAccount": sms4sats.add_sms4sats_account,
+    "listReferrals": sms4sats.list_referrals,
 }
 
 CONTROL_API = ApiDefinition(

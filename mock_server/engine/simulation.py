@@ -53,6 +53,7 @@ class Simulation:
     def add_backend(self, name: str, factory: BackendFactory) -> Backend:
         """Create and register an API's backend, seeded from the current scenario."""
         backend = factory(self)
+        backend.check_scenario(self.scenario)
         self.store.register(name, backend)
         backend.load_scenario(self.scenario)
         return backend
@@ -113,7 +114,11 @@ class Simulation:
 
     # -- helpers -------------------------------------------------------------------------
     def _load(self, scenario: Scenario | str) -> Scenario:
-        return scenario if isinstance(scenario, Scenario) else self.library.load(scenario)
+        """Load and check a scenario; every backend may refuse it before anything changes."""
+        loaded = scenario if isinstance(scenario, Scenario) else self.library.load(scenario)
+        for backend in self.store.backends().values():
+            backend.check_scenario(loaded)
+        return loaded
 
     def _make_clock(self) -> Clock:
         if isinstance(self._clock_override, Clock):

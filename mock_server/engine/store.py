@@ -31,6 +31,9 @@ class Backend:
         self.__dict__.clear()
         self.__init__(sim)  # type: ignore[misc]
 
+    def check_scenario(self, scenario: Any) -> None:
+        """Refuse a scenario this API cannot use (raise ScenarioError) before any state changes."""
+
     def load_scenario(self, scenario: Any) -> None:
         """Seed state from the scenario (accounts, catalogs). Default: nothing to seed."""
 

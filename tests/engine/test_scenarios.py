@@ -16,7 +16,7 @@ def library() -> ScenarioLibrary:
 
 def test_every_scenario_in_the_library_is_valid(library: ScenarioLibrary) -> None:
     names = library.names()
-    assert {"default", "virtual"} <= set(names)
+    assert {"default", "manual", "virtual"} <= set(names)
     for name in names:
         assert library.load(name).name == name, f"{name}.yaml must be named {name}"
 
@@ -117,8 +117,8 @@ def test_unquoted_yaml_timestamp_is_accepted(library: ScenarioLibrary) -> None:
     assert scenario.clock.start == datetime(2026, 3, 1, 10, tzinfo=UTC)
 
 
-def test_api_sections_refuse_keys_no_issue_has_defined_yet(library: ScenarioLibrary) -> None:
-    [(line, where, _)] = _problems(library, "name: x\nsms4sats:\n  prices: {}\n")
+def test_api_sections_refuse_unknown_keys(library: ScenarioLibrary) -> None:
+    [(line, where, _)] = _problems(library, "name: x\nsms4sats:\n  pricez: {}\n")
     assert (line, where) == (3, "sms4sats")
 
 

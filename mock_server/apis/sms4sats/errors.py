@@ -1,4 +1,8 @@
-"""sms4sats errors and their envelope: ``{"status": "error", "reason": "..."}``."""
+"""sms4sats errors and their envelope: ``{"status": "error", "reason": "..."}``.
+
+Order-level failures after an order exists (no number, no code) are not errors: they answer
+``status: "OK"`` with an ``error`` text, as documented. These are the requests refused outright.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,40 @@ MISSING_API_KEY = "X-API-Key header is missing."
 
 
 class Sms4satsError(SimulatorError):
-    """Base of the errors sms4sats answers with."""
+    """Base of the errors sms4sats answers with; 400 unless said otherwise."""
+
+    status = 400
+
+
+class UnknownCountry(Sms4satsError):
+    message = "unknown country"
+
+
+class UnknownService(Sms4satsError):
+    message = "unknown service"
+
+
+class NoNumbers(Sms4satsError):
+    message = "No available number for this service and country."
+
+
+class OrderNotFound(Sms4satsError):
+    """400 on /orderstatus and /cancelorder (their documented statuses); 404 on /_mock."""
+
+    message = "order not found"
+    kind = "not_found"
+
+
+class CancelRefused(Sms4satsError):
+    message = "order cannot be canceled"
+
+
+class InsufficientBalance(Sms4satsError):
+    message = "Insufficient balance."
+
+
+class ApiKeyRequired(Sms4satsError):
+    message = MISSING_API_KEY
 
 
 def render_error(error: SimulatorError, operation: Operation | None) -> Reply:
@@ -22,6 +59,6 @@ def render_error(error: SimulatorError, operation: Operation | None) -> Reply:
 
     A missing ``X-API-Key`` is answered 400, as the documents show for /balance and /history.
     """
-    if error.kind == "unauthorized":
-        return Reply({"status": "error", "reason": MISSING_API_KEY}, 400, dict(error.headers))
-    return Reply({"status": "error", "reason": error.message}, error.status, dict(error.headers))
+    reason = MISSING_API_KEY if error.kind == "unauthorized" else error.message
+    status = 400 if error.kind == "unauthorized" else error.status
+    return Reply({"status": "error", "reason": reason}, status, dict(error.headers))

@@ -146,4 +146,4 @@ def test_requests_are_journaled(live: str) -> None:
     assert entry["query"] == {"country": ["187"]}
     assert entry["status"] == 200
     assert entry["operation"] == "getPrice"
-    assert entry["response"]["receive"] == 3000
+    assert entry["response"]["receive"] == "3000"

@@ -1,0 +1,131 @@
+"""The sms4sats section of a scenario, read into typed settings with the real service's defaults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from mock_server.apis.sms4sats.catalog import Catalog, Country
+from mock_server.engine.callbacks import RetryPolicy
+
+Kind = Literal["receive", "send", "email", "fund"]
+# Documented: "If no code is received within 20 minutes" (one page), "21 minutes" (the others).
+AUTO_CANCEL_AFTER = 21 * 60
+
+
+@dataclass(frozen=True)
+class Timing:
+    auto_pay_after: float | None = 3
+    number_after: float = 2
+    code_after: float = 15
+    sent_after: float = 1
+    delivered_after: float = 3
+    auto_cancel_after: float = AUTO_CANCEL_AFTER
+    cancel_allowed_after: float = 120
+    rental_lifetime: float = 4 * 3600
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happens to an order: ``code``/``no_number``/``no_code`` for receive orders,
+    ``delivered``/``sent``/``failed`` for send orders; ``code_after`` overrides the timing."""
+
+    outcome: str
+    code_after: float | None = None
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    outcome: Outcome
+    kind: str | None = None
+    country: Country | None = None
+    service: str | None = None
+
+    def matches(self, kind: str, country: Country | None, service: str | None) -> bool:
+        return (
+            (self.kind is None or self.kind == kind)
+            and (self.country is None or self.country is country)
+            and (self.service is None or self.service == service)
+        )
+
+
+@dataclass(frozen=True)
+class Settings:
+    catalog: Catalog = field(default_factory=Catalog)
+    network: str = "bc"
+    code_type: str = "number"
+    invoice_expiry: int = 86_400
+    min_final_cltv_expiry: int = 40
+    timing: Timing = field(default_factory=Timing)
+    outcomes: tuple[OutcomeRule, ...] = ()
+    webhook_retry: RetryPolicy = field(
+        default_factory=lambda: RetryPolicy(
+            first_delay=10, factor=2, max_delay=600, give_up_after=3600
+        )
+    )
+    referral_percent: int = 10
+
+    @classmethod
+    def from_scenario(cls, section: dict[str, Any], seed: int) -> Settings:
+        """Read the section; an unknown country or service in it raises a ValueError naming it."""
+        catalog = Catalog.from_scenario(section, seed)
+        for where, rules in (
+            ("prices.overrides", catalog.price_overrides),
+            ("stock", catalog.stock),
+        ):
+            for i, rule in enumerate(rules):
+                _check_rule(catalog, f"sms4sats.{where}[{i}]", rule)
+        outcomes = []
+        for i, rule in enumerate(section.get("outcomes") or ()):
+            _check_rule(catalog, f"sms4sats.outcomes[{i}]", rule)
+            outcomes.append(
+                OutcomeRule(
+                    Outcome(rule["outcome"], rule.get("code_after")),
+                    rule.get("kind"),
+                    catalog.country(rule["country"]) if "country" in rule else None,
+                    rule.get("service"),
+                )
+            )
+        invoice = section.get("invoice") or {}
+        defaults = cls()
+        return cls(
+            catalog=catalog,
+            network=section.get("network", defaults.network),
+            code_type=section.get("code_type", defaults.code_type),
+            invoice_expiry=invoice.get("expiry", defaults.invoice_expiry),
+            min_final_cltv_expiry=invoice.get(
+                "min_final_cltv_expiry", defaults.min_final_cltv_expiry
+            ),
+            timing=Timing(**(section.get("timing") or {})),
+            outcomes=tuple(outcomes),
+            webhook_retry=RetryPolicy(
+                **{**_policy_fields(defaults.webhook_retry), **(section.get("webhook_retry") or {})}
+            ),
+            referral_percent=section.get("referral_percent", defaults.referral_percent),
+        )
+
+    def outcome(self, kind: str, country: Country | None, service: str | None) -> Outcome:
+        for rule in self.outcomes:
+            if rule.matches(kind, country, service):
+                return rule.outcome
+        return Outcome("code" if kind == "receive" else "delivered")
+
+
+def _check_rule(catalog: Catalog, where: str, rule: dict[str, Any]) -> None:
+    try:
+        if "country" in rule:
+            catalog.country(rule["country"])
+        if "service" in rule:
+            catalog.service(rule["service"])
+    except Exception as exc:  # the catalog's own errors, with the scenario field named
+        raise ValueError(f"{where}: {getattr(exc, 'message', exc)}") from None
+
+
+def _policy_fields(policy: RetryPolicy) -> dict[str, float]:
+    return {
+        "first_delay": policy.first_delay,
+        "factor": policy.factor,
+        "max_delay": policy.max_delay,
+        "give_up_after": policy.give_up_after,
+        "timeout": policy.timeout,
+    }

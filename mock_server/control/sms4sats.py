@@ -1,0 +1,75 @@
+"""Control routes that drive sms4sats and its Lightning node: pay, inspect, deliver, fund."""
+
+from __future__ import annotations
+
+from mock_server.apis.sms4sats.models import Sms4satsBackend
+from mock_server.engine.errors import NotFound, SimulatorError
+from mock_server.lightning import LightningNode, PaymentError
+from mock_server.spec.pipeline import ApiRequest, Reply
+
+
+class PaymentRefused(SimulatorError):
+    """The simulated wallet cannot pay this invoice in its state (expired, canceled, paid)."""
+
+    status = 409
+
+
+def _node(req: ApiRequest) -> LightningNode:
+    node = req.sim.backend("lightning")
+    assert isinstance(node, LightningNode)
+    return node
+
+
+def _sms4sats(req: ApiRequest) -> Sms4satsBackend:
+    backend = req.sim.backend("sms4sats")
+    assert isinstance(backend, Sms4satsBackend)
+    return backend
+
+
+def pay_invoice(req: ApiRequest) -> Reply:
+    node = _node(req)
+    try:
+        invoice = node.pay(req.body["payreq"])
+    except PaymentError as exc:
+        message = str(exc)
+        if message.startswith("not a valid"):
+            raise SimulatorError(message, status=400) from None
+        if message.startswith("unknown invoice"):
+            raise NotFound(message) from None
+        raise PaymentRefused(message) from None
+    return Reply(invoice.describe())
+
+
+def get_invoice(req: ApiRequest) -> Reply:
+    invoice = _node(req).invoice(req.path["payment_hash"].lower())
+    if invoice is None:
+        raise NotFound(f"no invoice with payment hash {req.path['payment_hash']}")
+    return Reply(invoice.describe())
+
+
+def get_sms4sats_order(req: ApiRequest) -> Reply:
+    backend = _sms4sats(req)
+    return Reply(backend.order(req.path["orderId"]).describe())
+
+
+def deliver_code(req: ApiRequest) -> Reply:
+    backend = _sms4sats(req)
+    order = backend.deliver_code(req.path["orderId"], (req.body or {}).get("code"))
+    return Reply(backend.status(order))
+
+
+def add_sms4sats_account(req: ApiRequest) -> Reply:
+    account = _sms4sats(req).top_up(req.body["api_key"], req.body.get("balance", 0))
+    return Reply({"api_key": account.api_key, "balance": account.balance})
+
+
+def list_referrals(req: ApiRequest) -> Reply:
+    referrals = _sms4sats(req).referrals
+    return Reply(
+        {
+            "referrals": [
+                {"order_id": r.order_id, "address": r.address, "amount": r.amount, "at": r.at}
+                for r in referrals
+            ]
+        }
+    )
