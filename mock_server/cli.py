@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
@@ -13,6 +14,12 @@ from types import FrameType
 from mock_server import __version__
 from mock_server.engine.clock import CLOCK_MODES
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
+from mock_server.testing.client import (
+    DEFAULT_URL,
+    ControlClient,
+    ControlError,
+    SimulatorUnavailable,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -54,6 +61,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
 
+    pay = commands.add_parser("pay", help="pay a hold invoice with the simulated wallet")
+    pay.add_argument("payreq", help="the BOLT11 payment request (lnbc...)")
+    _client_options(pay)
+    pay.set_defaults(run=_pay)
+
     scenarios = commands.add_parser("scenarios", help="list or check scenario files")
     actions = scenarios.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
@@ -63,6 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
     listing = actions.add_parser("list", help="list the scenarios in the library")
     listing.set_defaults(run=_list_scenarios)
     return parser
+
+
+def _client_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"the simulator (default {DEFAULT_URL})")
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -118,6 +135,23 @@ def _serve(args: argparse.Namespace) -> int:
         sim.stop()
         server.close()
     print("sms-mock stopped.", flush=True)
+    return 0
+
+
+def _pay(args: argparse.Namespace) -> int:
+    try:
+        invoice = ControlClient(args.url).pay(args.payreq)
+    except SimulatorUnavailable as exc:
+        print(f"sms-mock: {exc}", file=sys.stderr)
+        return 2
+    except ControlError as exc:
+        print(f"sms-mock: payment refused: {exc.message}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(invoice, indent=2))
+    else:
+        amount, payment_hash = invoice["amount_sat"], invoice["payment_hash"]
+        print(f"paid {amount} sat: invoice {payment_hash} is {invoice['state']}")
     return 0
 
 

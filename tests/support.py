@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import requests
@@ -69,3 +74,38 @@ def conformance_problems(
     if response.headers.get("Content-Type", "").split(";")[0] != "application/json":
         problems.append(f"content type {response.headers.get('Content-Type')}")
     return problems
+
+
+class WebhookReceiver:
+    """A real HTTP server on loopback that records the JSON POSTed to it and answers with the
+    statuses it is told (then 200)."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, Any]] = []
+        self.statuses: list[int] = []
+        self.url = ""
+
+    @contextmanager
+    def running(self) -> Iterator[WebhookReceiver]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                receiver.received.append((self.path, json.loads(body) if body else None))
+                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        self.url = f"http://127.0.0.1:{server.server_address[1]}"
+        try:
+            yield self
+        finally:
+            server.shutdown()
+            server.server_close()
+            thread.join(timeout=5)

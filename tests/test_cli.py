@@ -95,3 +95,21 @@ def test_scenarios_check_reports_file_line_field(tmp_path: Path, capsys) -> None
 def test_scenarios_list(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["scenarios", "list"]) == 0
     assert re.search(r"^default\s+Everything works", capsys.readouterr().out, re.M)
+
+
+def test_pay_from_a_shell(live: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    requests.post(f"{live}/_mock/reset", json={"scenario": "manual"}, timeout=5)
+    order = requests.post(
+        f"{live}/createorder", json={"country": 187, "service": "tg"}, timeout=5
+    ).json()
+    assert main(["pay", order["payreq"], "--url", live]) == 0
+    assert capsys.readouterr().out == f"paid 3000 sat: invoice {order['orderId']} is ACCEPTED\n"
+    assert main(["pay", order["payreq"], "--url", live]) == 1
+    assert "payment refused: invoice is ACCEPTED, not OPEN" in capsys.readouterr().err
+    assert main(["pay", "lnbc1garbage", "--url", live, "--json"]) == 1
+    assert "not a valid BOLT11 payment request" in capsys.readouterr().err
+
+
+def test_pay_with_no_server_says_so(capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["pay", "lnbc1x", "--url", "http://127.0.0.1:9"]) == 2
+    assert "no simulator answers at http://127.0.0.1:9" in capsys.readouterr().err

@@ -97,9 +97,9 @@ def put_scenario(req: ApiRequest) -> Reply:
             scenario = sim.library.load_text(req.body["yaml"], source="<inline>")
         else:
             scenario = sim.library.load(req.body["name"])
+        sim.use_scenario(scenario)  # an API may refuse it too; nothing changes then
     except ScenarioError as exc:
         raise ControlError(str(exc)) from None
-    sim.use_scenario(scenario)
     return Reply(_scenario_info(sim))
 
 

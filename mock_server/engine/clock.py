@@ -110,7 +110,7 @@ class Clock:
             "now": _iso(now),
             "timestamp": now,
             "speed": self.speed,
-            "offset_seconds": self._offset,
+            "offset_seconds": round(self._offset, 3),
         }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +87,7 @@ class SpecDocument:
     def __init__(self, path: Path, api: str) -> None:
         self.path = path
         self.api = api
-        self.raw: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.raw: dict[str, Any] = _read(path, path.stat().st_mtime_ns)
         self.uri = f"urn:sms-mock:{api}"
         self.security_schemes = {
             name: _scheme(name, body)
@@ -162,6 +162,16 @@ class SpecDocument:
             "example": media.get("example"),
             "pointer": f"{pointer}/requestBody/content/application~1json/schema",
         }
+
+
+@cache
+def _read(path: Path, mtime_ns: int) -> dict[str, Any]:
+    """A description parsed once per version of the file (read-only: never mutate it).
+
+    Parsing dominates start-up, so libyaml's loader is used when PyYAML was built with it.
+    """
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
 
 
 def _scheme(name: str, body: dict[str, Any]) -> SecurityScheme:
