@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.control import handlers, sms4sats
+from mock_server.control import handlers, sms4sats, smsverify
 from mock_server.spec.pipeline import ApiDefinition
 
 ROUTES = {
@@ -22,6 +22,9 @@ ROUTES = {
     "deliverCode": sms4sats.deliver_code,
     "addSms4satsAccount": sms4sats.add_sms4sats_account,
     "listReferrals": sms4sats.list_referrals,
+    "getSmsverifyOrder": smsverify.get_smsverify_order,
+    "deliverSms": smsverify.deliver_sms,
+    "addSmsverifyAccount": smsverify.add_smsverify_account,
 }
 
 CONTROL_API = ApiDefinition(

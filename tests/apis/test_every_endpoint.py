@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.support import conformance_problems, document, send_example
+from tests.support import BEARER, conformance_problems, document, send_example
 
 CASES = [
     (api, op) for api in ("sms4sats", "smsverify", "control") for op in document(api).operations
@@ -42,6 +42,13 @@ def _old_paid_order(base: str) -> dict[str, Any]:
     return order
 
 
+def _smsverify_order(base: str, path: str, body: dict[str, Any]) -> int:
+    response = requests.post(f"{base}/api/v1/order/{path}/", json=body, headers=BEARER, timeout=5)
+    assert response.status_code == 201, response.text
+    data = response.json()
+    return data["data"]["order_id"] if "data" in data else data["order_id"]
+
+
 # (api, operationId) -> makes what the request needs; answers (parameters, body) to send.
 PREPARE: dict[tuple[str, str], Callable[[str], tuple[dict[str, Any], Any]]] = {
     ("sms4sats", "getOrderStatus"): lambda b: ({"orderId": _order(b)["orderId"]}, None),
@@ -50,6 +57,26 @@ PREPARE: dict[tuple[str, str], Callable[[str], tuple[dict[str, Any], Any]]] = {
     ("control", "getInvoice"): lambda b: ({"payment_hash": _order(b)["orderId"]}, None),
     ("control", "getSms4satsOrder"): lambda b: ({"orderId": _order(b)["orderId"]}, None),
     ("control", "deliverCode"): lambda b: ({"orderId": _paid_order(b)["orderId"]}, None),
+    ("smsverify", "getOrderStatus"): lambda b: (
+        {"order_id": _smsverify_order(b, "temporary", {"service_id": 1012})},
+        None,
+    ),
+    ("smsverify", "cancelOrder"): lambda b: (
+        {"order_id": _smsverify_order(b, "temporary", {"service_id": 1012})},
+        None,
+    ),
+    ("control", "getSmsverifyOrder"): lambda b: (
+        {"order_id": _smsverify_order(b, "temporary", {"service_id": 1012})},
+        None,
+    ),
+    ("control", "deliverSms"): lambda b: (
+        {"order_id": _smsverify_order(b, "temporary", {"service_id": 1012})},
+        None,
+    ),
+    ("smsverify", "renewOrder"): lambda b: (
+        {"order_id": _smsverify_order(b, "rental", {"service": "whatsapp", "duration": 3})},
+        None,
+    ),
 }
 
 
@@ -66,4 +93,4 @@ def test_endpoint_answers_with_a_documented_success(live: str, api: str, op: Any
 
 
 def test_all_operations_are_covered() -> None:
-    assert len(CASES) == 13 + 21 + 16
+    assert len(CASES) == 13 + 21 + 19

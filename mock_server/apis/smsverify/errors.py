@@ -24,9 +24,60 @@ UNAUTHORIZED_TEXT = {LEGACY: "Invalid API key", ENVELOPE: "Invalid or missing AP
 class SmsVerifyError(SimulatorError):
     """Base of the errors smsVerificationService answers with."""
 
+    status = 400
+
 
 class InvalidApiKey(MissingCredentials):
     """A Bearer key that no account has."""
+
+
+class NotFoundError(SmsVerifyError):
+    status = 404
+    message = "Not found"
+
+
+class OrderNotFound(NotFoundError):
+    message = "Order not found"
+
+
+class ServiceNotAvailable(SmsVerifyError):
+    message = "Service not available"
+
+
+class InsufficientBalance(SmsVerifyError):
+    status = 402
+    message = "Insufficient balance"
+
+
+class CannotCancel(SmsVerifyError):
+    message = "Order cannot be cancelled"
+
+
+class CannotRenew(SmsVerifyError):
+    message = "Order cannot be renewed"
+
+
+class ProviderFailure(SmsVerifyError):
+    status = 500
+    message = "Provider error: the order could not be placed. Your wallet was not charged."
+
+
+class RateLimited(SmsVerifyError):
+    status = 429
+    kind = "rate_limited"
+
+    def __init__(self, limit: int, window: float, retry_after: int) -> None:
+        per = "minute" if window == 60 else f"{window:g} seconds"
+        super().__init__(
+            f"Rate limit exceeded. Maximum {limit} requests per {per}.",
+            headers={"Retry-After": str(retry_after)},
+        )
+
+
+class OrderConflict(SmsVerifyError):
+    """A simulated event the order's state does not allow (control API)."""
+
+    status = 409
 
 
 def error_style(operation: Operation | None) -> str:
@@ -37,7 +88,7 @@ def error_style(operation: Operation | None) -> str:
 
 
 def render_error(error: SimulatorError, operation: Operation | None) -> Reply:
-    style = error_style(operation)
+    style = LEGACY if error.kind == "rate_limited" else error_style(operation)
     message = UNAUTHORIZED_TEXT[style] if error.kind == "unauthorized" else error.message
     body: dict[str, object] = (
         {"error": message} if style == LEGACY else {"success": False, "error": message}

@@ -1,50 +1,464 @@
-"""smsVerificationService state: accounts with USD wallets (exact Decimals)."""
+"""smsVerificationService state and rules: USD wallets, orders of every kind, SMS on the clock.
+
+Money is exact (Decimal) and every movement is a ledger entry: ``deposit`` (seed or control
+API), ``charge`` (an order or a renewal) and ``refund`` (at most one per charge). The balance is
+always deposits - charges + refunds, and never negative: a charge the balance cannot cover is
+refused before anything changes.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
-from mock_server.apis.smsverify.errors import InvalidApiKey
+from mock_server.apis.smsverify.catalog import USA_DIAL, Product, usd
+from mock_server.apis.smsverify.errors import (
+    CannotCancel,
+    CannotRenew,
+    InsufficientBalance,
+    InvalidApiKey,
+    OrderConflict,
+    OrderNotFound,
+    ProviderFailure,
+    RateLimited,
+)
+from mock_server.apis.smsverify.settings import Settings
+from mock_server.engine.clock import iso_utc
+from mock_server.engine.ratelimit import RateLimiter
+from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.store import Backend
 
 if TYPE_CHECKING:
     from mock_server.engine.scenarios import Scenario
+    from mock_server.engine.scheduler import Event
     from mock_server.engine.simulation import Simulation
 
-CENT = Decimal("0.01")
-
-
-def usd(value: object) -> Decimal:
-    """An amount in USD, exact to the cent (scenario numbers are read through their text)."""
-    return Decimal(str(value)).quantize(CENT)
+FIRST_ORDER_ID = 458731  # the document's first example id
+DAY = 86_400
+# Kinds that wait for one SMS, expire (refunded) without it, and complete with it.
+SHORT_TERM = ("temporary", "best_temp", "global")
+RENTAL_KINDS = ("rental", "rent_1day", "rent_30days")
+USA_AREA_CODES = ("212", "213", "312", "415", "617", "646", "702", "718", "786", "917")
 
 
 @dataclass
 class Account:
-    """An API key with its wallet and callback URL."""
-
     api_key: str
     balance: Decimal
     callback_url: str | None = None
 
 
+@dataclass(frozen=True)
+class LedgerEntry:
+    api_key: str
+    kind: str  # deposit, charge, refund
+    amount: Decimal
+    order_id: int | None
+    at: str
+
+
+@dataclass
+class Sms:
+    otp: str
+    message: str
+    sender: str
+    at: str
+
+
+@dataclass
+class Order:
+    order_id: int
+    kind: str
+    api_key: str
+    service: str  # as /orders/ shows it: "WhatsApp", or "WhatsApp (UK)" for global numbers
+    price: Decimal
+    created_at: float
+    status: str
+    phone: str | None = None
+    service_id: int | None = None
+    country_id: int | None = None
+    duration_days: int | None = None
+    expires_at: float | None = None
+    activation_code: str | None = None
+    sms: list[Sms] = field(default_factory=list)
+    refunded: bool = False
+    events: list[Event] = field(default_factory=list, repr=False)
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "kind": self.kind,
+            "api_key": self.api_key,
+            "service": self.service,
+            "price": self.price,
+            "status": self.status,
+            "phone": self.phone,
+            "expires_at": self.expires_at,
+            "refunded": self.refunded,
+            "sms": [s.__dict__ for s in self.sms],
+            "pending_events": [e.name for e in self.events if not e.cancelled],
+        }
+
+
 class SmsVerifyBackend(Backend):
+    """All smsVerificationService state. Public methods take the state lock."""
+
     def __init__(self, sim: Simulation) -> None:
         super().__init__(sim)
+        self.settings = Settings()
         self.accounts: dict[str, Account] = {}
+        self.orders: dict[int, Order] = {}
+        self.ledger: list[LedgerEntry] = []
+        self.limiter = RateLimiter(60, 60)
+        self._next_id = FIRST_ORDER_ID
+
+    # -- scenario ------------------------------------------------------------------------
+    def check_scenario(self, scenario: Scenario) -> None:
+        self._settings_of(scenario)
 
     def load_scenario(self, scenario: Scenario) -> None:
+        self.settings = self._settings_of(scenario)
+        rate = self.settings.rate_limit
+        self.limiter = RateLimiter(rate.limit, rate.window)
         for seed in scenario.accounts("smsverify"):
-            self.accounts.setdefault(
-                seed["api_key"],
-                Account(seed["api_key"], usd(seed.get("balance", "0")), seed.get("callback_url")),
-            )
+            if seed["api_key"] not in self.accounts:
+                self.upsert_account(
+                    seed["api_key"], usd(seed.get("balance", "0")), seed.get("callback_url")
+                )
+
+    def _settings_of(self, scenario: Scenario) -> Settings:
+        try:
+            return Settings.from_scenario(scenario.section("smsverify"))
+        except (ValueError, TypeError) as exc:
+            raise ScenarioError(f"{scenario.source}: {exc}") from None
+
+    @property
+    def now(self) -> float:
+        return self.sim.clock.timestamp()
+
+    # -- accounts and the wallet ---------------------------------------------------------
+    def authenticate(self, api_key: str) -> Account:
+        """The key's account, counted against the rate limit: 401 unknown, 429 over the limit."""
+        with self.sim.lock:
+            account = self.accounts.get(api_key)
+            if account is None:
+                raise InvalidApiKey()
+            rate = self.settings.rate_limit
+            if rate.enabled:
+                decision = self.limiter.check(api_key, self.now)
+                if not decision.allowed:
+                    raise RateLimited(rate.limit, rate.window, decision.retry_after)
+            return account
 
     def account(self, api_key: str) -> Account:
-        """The account a Bearer key belongs to; an unknown key is a 401."""
-        try:
-            return self.accounts[api_key]
-        except KeyError:
-            raise InvalidApiKey() from None
+        with self.sim.lock:
+            account = self.accounts.get(api_key)
+            if account is None:
+                raise InvalidApiKey()
+            return account
+
+    def upsert_account(
+        self, api_key: str, balance: Decimal | None = None, callback_url: str | None = None
+    ) -> Account:
+        """Add an account or set its balance and callback URL (control API, scenario seeds).
+
+        A balance that goes up is a deposit: it is journaled in the ledger and, when the account
+        has a callback URL, notified at ``/api/wallet/callback`` on that URL's host.
+        """
+        with self.sim.lock:
+            account = self.accounts.get(api_key)
+            if account is None:
+                account = self.accounts[api_key] = Account(api_key, usd(0), callback_url)
+            elif callback_url is not None:
+                account.callback_url = callback_url
+            if balance is not None and balance != account.balance:
+                change = balance - account.balance
+                kind = "deposit" if change > 0 else "withdrawal"
+                self._entry(api_key, kind, abs(change), None)
+                account.balance = balance
+                if change > 0:
+                    self._notify_deposit(account, change)
+            return account
+
+    def _entry(self, api_key: str, kind: str, amount: Decimal, order_id: int | None) -> None:
+        self.ledger.append(
+            LedgerEntry(api_key, kind, amount, order_id, iso_utc(self.sim.clock.now()))
+        )
+
+    def _charge(self, account: Account, amount: Decimal, order_id: int | None) -> None:
+        if account.balance < amount:
+            raise InsufficientBalance()
+        account.balance -= amount
+        self._entry(account.api_key, "charge", amount, order_id)
+
+    def _refund(self, order: Order, amount: Decimal | None = None) -> None:
+        if order.refunded:
+            return
+        order.refunded = True
+        account = self.accounts[order.api_key]
+        account.balance += amount if amount is not None else order.price
+        self._entry(
+            order.api_key, "refund", amount if amount is not None else order.price, order.order_id
+        )
+
+    # -- placing orders ------------------------------------------------------------------
+    def order_product(
+        self, api_key: str, kind: str, service_id: int, area_code: str | None = None
+    ) -> Order:
+        """temporary, best_temp, rent_1day, rent_30days: a USA number for a catalog product."""
+        product = self.settings.catalog.product(kind, service_id)
+        days = {"rent_1day": 1, "rent_30days": 30}.get(kind)
+        return self._place(api_key, kind, product, self._usa_phone(area_code), days)
+
+    def order_global(self, api_key: str, service_id: int, country_id: int) -> Order:
+        catalog = self.settings.catalog
+        offer = catalog.global_offer(country_id, service_id)
+        country = catalog.country(country_id)
+        short = "UK" if country.name == "United Kingdom" else country.name
+        renamed = Product(
+            offer.service_id, f"{offer.name} ({short})", offer.price, offer.stock, country_id
+        )
+        return self._place(api_key, "global", renamed, self._global_phone(country.dial), None)
+
+    def order_rental(self, api_key: str, service: str, duration: int) -> Order:
+        rental = self.settings.catalog.rental_service(service)
+        product = Product(0, rental.name, rental.price(duration))
+        return self._place(api_key, "rental", product, self._usa_phone(None), duration)
+
+    def order_esim(self, api_key: str, plan_name: str) -> Order:
+        plan = self.settings.catalog.esim_plan(plan_name)
+        with self.sim.lock:
+            order = self._place(api_key, "esim", Product(0, plan.name, plan.price), None, None)
+            order.activation_code = "SIM-" + "".join(
+                str(self.sim.random.randint(0, 9)) for _ in range(10)
+            )
+            return order
+
+    def _place(
+        self, api_key: str, kind: str, product: Product, phone: str | None, days: int | None
+    ) -> Order:
+        with self.sim.lock:
+            account = self.account(api_key)
+            rule = self.settings.outcome(kind, product.service_id or None, product.country_id)
+            if account.balance < product.price:
+                raise InsufficientBalance()
+            if rule.outcome == "provider_failure":
+                # "if the provider fails the debit is rolled back": atomically, nothing moves.
+                raise ProviderFailure()
+            order_id = self._next_id
+            self._next_id += 1
+            self._charge(account, product.price, order_id)
+            status = "active" if kind in ("rental", "esim") else "pending"
+            order = Order(
+                order_id,
+                kind,
+                api_key,
+                product.name,
+                product.price,
+                self.now,
+                status,
+                phone,
+                product.service_id or None,
+                product.country_id,
+            )
+            self.orders[order_id] = order
+            if days is not None:
+                order.duration_days = days
+                order.expires_at = self.now + days * DAY
+                self._schedule_end(order)
+            timing = self.settings.timing
+            if kind in SHORT_TERM:
+                self._at(order, timing.expire_after, "expire", lambda: self._expire(order))
+                sms_after = rule.sms_after if rule.sms_after is not None else timing.sms_after
+                if rule.outcome == "sms" and sms_after is not None:
+                    self._at(order, sms_after, "sms", lambda: self.deliver_sms(order.order_id))
+            return order
+
+    # -- timelines -----------------------------------------------------------------------
+    def _at(self, order: Order, seconds: float, what: str, action: Any) -> None:
+        order.events.append(
+            self.sim.scheduler.after(seconds, f"smsverify {order.order_id} {what}", action)
+        )
+
+    def _schedule_end(self, order: Order) -> None:
+        for event in order.events:
+            if event.name.endswith(" end"):
+                event.cancel()
+        assert order.expires_at is not None
+        order.events.append(
+            self.sim.scheduler.at(
+                order.expires_at, f"smsverify {order.order_id} end", lambda: self._end(order)
+            )
+        )
+
+    def _expire(self, order: Order) -> None:
+        """No SMS in time: expired, and the money goes back."""
+        if order.status == "pending":
+            order.status = "expired"
+            self._refund(order)
+
+    def _end(self, order: Order) -> None:
+        """A rental's time is up: expired, nothing refunded (it was used)."""
+        if order.status in ("pending", "active"):
+            order.status = "expired"
+
+    def _cancel_events(self, order: Order) -> None:
+        for event in order.events:
+            event.cancel()
+        order.events.clear()
+
+    def deliver_sms(
+        self,
+        order_id: int,
+        otp: str | None = None,
+        message: str | None = None,
+        sender: str | None = None,
+    ) -> Order:
+        """An inbound SMS for an order (the scenario's timing, or the control API)."""
+        with self.sim.lock:
+            order = self.orders.get(order_id)
+            if order is None:
+                raise OrderNotFound()
+            receiving = order.status == "pending" or (
+                order.kind in RENTAL_KINDS and order.status == "active"
+            )
+            if order.kind == "esim" or not receiving:
+                raise OrderConflict(f"order {order_id} is {order.status}: it receives no SMS")
+            rng = self.sim.random
+            otp = otp if otp is not None else str(rng.randint(100000, 999999))
+            text = (
+                message
+                if message is not None
+                else f"Your {order.service.split(' (')[0]} code is {otp}"
+            )
+            sms = Sms(
+                otp, text, sender or str(rng.randint(1000, 99999)), iso_utc(self.sim.clock.now())
+            )
+            order.sms.append(sms)
+            if order.kind in SHORT_TERM:
+                order.status = "completed"
+                self._cancel_events(order)
+            else:
+                order.status = "active"
+            account = self.accounts[order.api_key]
+            if account.callback_url:
+                self.sim.callbacks.send(
+                    "smsverify",
+                    "incoming_message",
+                    account.callback_url,
+                    self._incoming(order, sms),
+                    self.settings.callback_retry,
+                )
+            return order
+
+    @staticmethod
+    def _incoming(order: Order, sms: Sms) -> dict[str, Any]:
+        return {
+            "event": "incoming_message",
+            "message": {
+                "order_id": order.order_id,
+                "number": "".join(ch for ch in order.phone or "" if ch.isdigit()),
+                "service": order.service.split(" (")[0].lower(),
+                "sender": sms.sender,
+                "sms": sms.message,
+                "type": "str",
+            },
+        }
+
+    def _notify_deposit(self, account: Account, amount: Decimal) -> None:
+        if not account.callback_url:
+            return
+        parts = urlsplit(account.callback_url)
+        url = f"{parts.scheme}://{parts.netloc}/api/wallet/callback"
+        payload = {
+            "event": "wallet_deposit",
+            "amount": amount,
+            "balance": account.balance,
+            "currency": "USD",
+        }
+        self.sim.callbacks.send(
+            "smsverify", "wallet_deposit", url, payload, self.settings.callback_retry
+        )
+
+    # -- the documented order operations -------------------------------------------------
+    def order(self, api_key: str, order_id: int) -> Order:
+        """An order of this key; another key's order is "not found", never its data."""
+        with self.sim.lock:
+            order = self.orders.get(order_id)
+            if order is None or order.api_key != api_key:
+                raise OrderNotFound()
+            return order
+
+    def cancel(self, api_key: str, order_id: int) -> Order:
+        """Waiting orders are refunded; an active rental ends without refund; others: 400."""
+        with self.sim.lock:
+            order = self.order(api_key, order_id)
+            if order.kind == "esim" or order.status not in ("pending", "active"):
+                raise CannotCancel()
+            refundable = order.status == "pending" and not order.sms
+            order.status = "cancelled"
+            self._cancel_events(order)
+            if refundable:
+                self._refund(order)
+            return order
+
+    def renew(self, api_key: str, order_id: int) -> Order:
+        """Extend a rental by its duration at the current sell price; same number."""
+        with self.sim.lock:
+            order = self.order(api_key, order_id)
+            if order.kind not in RENTAL_KINDS or order.status == "cancelled":
+                raise CannotRenew()
+            price = self._current_price(order)
+            self._charge(self.accounts[api_key], price, order.order_id)
+            assert order.duration_days is not None and order.expires_at is not None
+            order.expires_at = max(order.expires_at, self.now) + order.duration_days * DAY
+            order.status = "active"
+            self._schedule_end(order)
+            return order
+
+    def _current_price(self, order: Order) -> Decimal:
+        catalog = self.settings.catalog
+        if order.kind == "rental":
+            assert order.duration_days is not None
+            return catalog.rental_service(order.service).price(order.duration_days)
+        return catalog.product(order.kind, order.service_id or 0).price
+
+    def orders_of(self, api_key: str, limit: int = 50) -> list[Order]:
+        with self.sim.lock:
+            mine = [o for o in self.orders.values() if o.api_key == api_key]
+            return sorted(mine, key=lambda o: o.order_id, reverse=True)[:limit]
+
+    def status(self, order: Order) -> dict[str, Any]:
+        with self.sim.lock:
+            last = order.sms[-1] if order.sms else None
+            body: dict[str, Any] = {
+                "order_id": order.order_id,
+                "status": order.status,
+                "otp": last.otp if last else None,
+                "message": last.message if last else None,
+                "phone": order.phone,
+            }
+            if order.expires_at is not None and order.kind in (
+                "rent_1day",
+                "rent_30days",
+                "rental",
+            ):
+                left = max(0, int(order.expires_at - self.now))
+                body["time_left_seconds"] = left
+                body["days_left"] = left // DAY
+            return body
+
+    # -- numbers -------------------------------------------------------------------------
+    def _usa_phone(self, area_code: str | None) -> str:
+        rng = self.sim.random
+        area = area_code or rng.choice(USA_AREA_CODES)
+        return f"+{USA_DIAL} {area} 555 01{rng.randint(0, 99):02d}"  # 555-01xx: fictional
+
+    def _global_phone(self, dial: str) -> str:
+        rng = self.sim.random
+        if dial == "44":
+            return f"+44 20 7946 0{rng.randint(0, 999):03d}"  # Ofcom's numbers for drama
+        digits = "".join(str(rng.randint(0, 9)) for _ in range(9))
+        return f"+{dial} {rng.randint(1, 9)}{digits[:2]} {digits[2:5]} {digits[5:]}"

@@ -1,0 +1,44 @@
+"""Control routes that drive smsVerificationService: SMS delivery, accounts, order inspection."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from mock_server.apis.smsverify.errors import OrderNotFound
+from mock_server.apis.smsverify.models import SmsVerifyBackend
+from mock_server.spec.pipeline import ApiRequest, Reply
+
+
+def _smsverify(req: ApiRequest) -> SmsVerifyBackend:
+    backend = req.sim.backend("smsverify")
+    assert isinstance(backend, SmsVerifyBackend)
+    return backend
+
+
+def get_smsverify_order(req: ApiRequest) -> Reply:
+    order = _smsverify(req).orders.get(req.path["order_id"])
+    if order is None:
+        raise OrderNotFound()
+    return Reply(order.describe())
+
+
+def deliver_sms(req: ApiRequest) -> Reply:
+    backend = _smsverify(req)
+    body = req.body or {}
+    order = backend.deliver_sms(
+        req.path["order_id"], body.get("otp"), body.get("message"), body.get("sender")
+    )
+    return Reply(backend.status(order))
+
+
+def add_smsverify_account(req: ApiRequest) -> Reply:
+    body = req.body
+    balance = Decimal(body["balance"]).quantize(Decimal("0.01")) if "balance" in body else None
+    account = _smsverify(req).upsert_account(body["api_key"], balance, body.get("callback_url"))
+    return Reply(
+        {
+            "api_key": account.api_key,
+            "balance": str(account.balance),
+            "callback_url": account.callback_url,
+        }
+    )
