@@ -30,6 +30,7 @@ def pay_invoice(req: ApiRequest) -> Reply:
     node = _node(req)
     try:
         invoice = node.pay(req.body["payreq"])
+        req.sim.scheduler.run_due()
     except PaymentError as exc:
         message = str(exc)
         if message.startswith("not a valid"):
@@ -55,6 +56,7 @@ def get_sms4sats_order(req: ApiRequest) -> Reply:
 def deliver_code(req: ApiRequest) -> Reply:
     backend = _sms4sats(req)
     order = backend.deliver_code(req.path["orderId"], (req.body or {}).get("code"))
+    req.sim.scheduler.run_due()  # "now": what it triggers happens before this answers
     return Reply(backend.status(order))
 
 

@@ -28,6 +28,7 @@ def deliver_sms(req: ApiRequest) -> Reply:
     order = backend.deliver_sms(
         req.path["order_id"], body.get("otp"), body.get("message"), body.get("sender")
     )
+    req.sim.scheduler.run_due()  # "now": its callback goes out before this answers, on any clock
     return Reply(backend.status(order))
 
 
@@ -35,6 +36,7 @@ def add_smsverify_account(req: ApiRequest) -> Reply:
     body = req.body
     balance = Decimal(body["balance"]).quantize(Decimal("0.01")) if "balance" in body else None
     account = _smsverify(req).upsert_account(body["api_key"], balance, body.get("callback_url"))
+    req.sim.scheduler.run_due()  # the deposit notification goes out now
     return Reply(
         {
             "api_key": account.api_key,

@@ -124,8 +124,9 @@ class SmsVerifyBackend(Backend):
         self.limiter = RateLimiter(rate.limit, rate.window)
         for seed in scenario.accounts("smsverify"):
             if seed["api_key"] not in self.accounts:
+                balance = usd(seed.get("balance", "0"))
                 self.upsert_account(
-                    seed["api_key"], usd(seed.get("balance", "0")), seed.get("callback_url")
+                    seed["api_key"], balance, seed.get("callback_url"), notify=False
                 )
 
     def _settings_of(self, scenario: Scenario) -> Settings:
@@ -160,12 +161,18 @@ class SmsVerifyBackend(Backend):
             return account
 
     def upsert_account(
-        self, api_key: str, balance: Decimal | None = None, callback_url: str | None = None
+        self,
+        api_key: str,
+        balance: Decimal | None = None,
+        callback_url: str | None = None,
+        *,
+        notify: bool = True,
     ) -> Account:
         """Add an account or set its balance and callback URL (control API, scenario seeds).
 
-        A balance that goes up is a deposit: it is journaled in the ledger and, when the account
-        has a callback URL, notified at ``/api/wallet/callback`` on that URL's host.
+        A balance that goes up is a deposit in the ledger; with ``notify`` (the control API, not
+        a scenario's starting balance) and a callback URL, it is POSTed to
+        ``/api/wallet/callback`` on that URL's host.
         """
         with self.sim.lock:
             account = self.accounts.get(api_key)
@@ -178,7 +185,7 @@ class SmsVerifyBackend(Backend):
                 kind = "deposit" if change > 0 else "withdrawal"
                 self._entry(api_key, kind, abs(change), None)
                 account.balance = balance
-                if change > 0:
+                if change > 0 and notify:
                     self._notify_deposit(account, change)
             return account
 
