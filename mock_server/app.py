@@ -12,6 +12,7 @@ from mock_server.control import CONTROL_API
 from mock_server.engine.simulation import Simulation
 from mock_server.lightning import LightningNode
 from mock_server.resources import openapi_dir
+from mock_server.spec.faults import ResetConnections
 from mock_server.spec.pipeline import ApiDefinition, Pipeline
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def create_app(
     for api in APIS:
         pipeline.add_api(api)
     app.extensions[EXTENSION] = pipeline
+    app.wsgi_app = ResetConnections(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -104,6 +104,8 @@ class CallbackDispatcher:
         self.transport = transport
         self._log: deque[Callback] = deque(maxlen=capacity)
         self._ids = itertools.count(1)
+        # Until then, every attempt fails as if the receiver answered 503 (a scenario's outage).
+        self.outage_until: float | None = None
 
     def send(
         self, api: str, event: str, url: str, payload: Any, policy: RetryPolicy | None = None
@@ -153,10 +155,13 @@ class CallbackDispatcher:
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None
-        try:
-            status = self.transport(callback.url, body, policy.timeout)
-        except (OSError, ValueError) as exc:
-            error = str(exc) or type(exc).__name__
+        if self.outage_until is not None and self.clock.timestamp() < self.outage_until:
+            status, error = 503, "simulated receiver outage (scenario callbacks.fail_for)"
+        else:
+            try:
+                status = self.transport(callback.url, body, policy.timeout)
+            except (OSError, ValueError) as exc:
+                error = str(exc) or type(exc).__name__
         elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         with self.lock:
             now = self.clock.timestamp()

@@ -69,3 +69,11 @@ class PayloadTooLarge(SimulatorError):
     status = 413
     message = "request body too large"
     kind = "payload_too_large"
+
+
+class RateLimitExceeded(SimulatorError):
+    """A 429; each API words it in its own envelope."""
+
+    status = 429
+    message = "Too many requests, please try again later."
+    kind = "rate_limited"

@@ -33,6 +33,7 @@ class ServedRequest:
     response: Any
     operation: str | None = None
     duration_ms: float = 0.0
+    fault: dict[str, Any] | None = None  # the fault rule that fired on it, if one did
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

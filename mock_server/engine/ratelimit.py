@@ -45,3 +45,18 @@ class RateLimiter:
     def reset(self) -> None:
         with self._lock:
             self._hits.clear()
+
+
+class RateLimits:
+    """A :class:`RateLimiter` per bucket (a scenario's name), rebuilt when its numbers change."""
+
+    def __init__(self) -> None:
+        self._limiters: dict[str, RateLimiter] = {}
+        self._lock = threading.Lock()
+
+    def check(self, bucket: str, key: str, limit: int, window: float, now: float) -> Decision:
+        with self._lock:
+            limiter = self._limiters.get(bucket)
+            if limiter is None or (limiter.limit, limiter.window) != (limit, window):
+                limiter = self._limiters[bucket] = RateLimiter(limit, window)
+        return limiter.check(key, now)

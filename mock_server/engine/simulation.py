@@ -9,17 +9,26 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from mock_server.engine.callbacks import CallbackDispatcher
 from mock_server.engine.clock import Clock, ClockMode
+from mock_server.engine.faults import FaultInjector
 from mock_server.engine.journal import Journal
 from mock_server.engine.scenarios import Scenario, ScenarioLibrary
 from mock_server.engine.scheduler import Scheduler
 from mock_server.engine.store import Backend, Store
 
 BackendFactory = Callable[["Simulation"], Backend]
+# The scenario a request asked for with X-Mock-Scenario, while that request is served.
+_REQUEST_SCENARIO: ContextVar[Scenario | None] = ContextVar(
+    "sms_mock_request_scenario", default=None
+)
+# A fault's wait never outlasts this much wall time, even on a clock nobody advances.
+MAX_WAIT_WALL_SECONDS = 600.0
 
 
 class Simulation:
@@ -48,6 +57,9 @@ class Simulation:
         self.journal = Journal(self.scenario.journal_capacity)
         self.callbacks = CallbackDispatcher(self.scheduler, self.lock)
         self.random = random.Random(self.seed)
+        self.faults = FaultInjector()
+        self._named: dict[str, Scenario] = {}
+        self._arm(self.scenario)
 
     # -- wiring --------------------------------------------------------------------------
     def add_backend(self, name: str, factory: BackendFactory) -> Backend:
@@ -79,6 +91,9 @@ class Simulation:
             self.journal = Journal(new.journal_capacity)
             self.callbacks.clear()
             self.random = random.Random(self.seed)
+            self.faults.clear()
+            self._named.clear()
+            self._arm(new)
             self.store.reset()
             for backend in self.store.backends().values():
                 backend.load_scenario(new)
@@ -94,6 +109,7 @@ class Simulation:
         new = self._load(scenario)
         with self.lock:
             self.scenario = new
+            self._arm(new)
             for backend in self.store.backends().values():
                 backend.load_scenario(new)
 
@@ -111,6 +127,55 @@ class Simulation:
             "seed": self.seed,
             "clock": self.clock.describe(),
         }
+
+    # -- scenarios per request -----------------------------------------------------------
+    def scenario_named(self, name: str) -> Scenario:
+        """A scenario of the library by name (the one in force, or loaded once and kept)."""
+        if name == self.scenario.name:
+            return self.scenario
+        with self.lock:
+            if name not in self._named:
+                self._named[name] = self._load(name)
+                self._arm(self._named[name])
+            return self._named[name]
+
+    @contextmanager
+    def requested(self, scenario: Scenario | None) -> Iterator[None]:
+        """Serve a request under another scenario's faults, outcomes and timing."""
+        token = _REQUEST_SCENARIO.set(scenario)
+        try:
+            yield
+        finally:
+            _REQUEST_SCENARIO.reset(token)
+
+    def request_scenario(self) -> Scenario:
+        """The scenario the current request is served under."""
+        return _REQUEST_SCENARIO.get() or self.scenario
+
+    def _arm(self, scenario: Scenario) -> None:
+        self.faults.load(scenario.name, list(scenario.data.get("faults") or []), self.seed)
+        fail_for = (scenario.data.get("callbacks") or {}).get("fail_for")
+        if scenario is self.scenario:
+            self.callbacks.outage_until = (
+                self.clock.timestamp() + float(fail_for) if fail_for else None
+            )
+
+    # -- waiting on the clock ------------------------------------------------------------
+    def wait(self, seconds: float) -> bool:
+        """Block the calling request until the clock has moved ``seconds`` on.
+
+        On the virtual clock that happens when a test advances it; on the real clock the
+        scheduler's thread gets there in real time. True when the clock got there.
+        """
+        if seconds <= 0:
+            return True
+        reached = threading.Event()
+        event = self.scheduler.after(seconds, "fault wait", reached.set, locked=False)
+        if self.clock.mode == "real" and not self.scheduler.running:
+            self.scheduler.start()
+        done = reached.wait(MAX_WAIT_WALL_SECONDS)
+        event.cancel()
+        return done
 
     # -- helpers -------------------------------------------------------------------------
     def _load(self, scenario: Scenario | str) -> Scenario:

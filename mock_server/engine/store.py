@@ -31,11 +31,28 @@ class Backend:
         self.__dict__.clear()
         self.__init__(sim)  # type: ignore[misc]
 
+    def read_settings(self, scenario: Any) -> Any:
+        """This API's settings from a scenario; raise ScenarioError to refuse the scenario."""
+        return None
+
     def check_scenario(self, scenario: Any) -> None:
-        """Refuse a scenario this API cannot use (raise ScenarioError) before any state changes."""
+        """Refuse a scenario this API cannot use before any state changes."""
+        self.read_settings(scenario)
 
     def load_scenario(self, scenario: Any) -> None:
         """Seed state from the scenario (accounts, catalogs). Default: nothing to seed."""
+
+    def request_settings(self) -> Any:
+        """The settings of the scenario the current request is served under (X-Mock-Scenario,
+        or the one in force), read once per scenario and kept until the next (re)load."""
+        scenario = self.sim.request_scenario()
+        cache: dict[str, Any] = self.__dict__.setdefault("_settings_by_scenario", {})
+        if scenario.name not in cache:
+            cache[scenario.name] = self.read_settings(scenario)
+        return cache[scenario.name]
+
+    def forget_settings(self) -> None:
+        self.__dict__.pop("_settings_by_scenario", None)
 
 
 class Store:

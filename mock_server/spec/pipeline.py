@@ -31,6 +31,8 @@ from mock_server.engine.errors import (
 )
 from mock_server.engine.journal import ServedRequest
 from mock_server.spec.document import Operation, SpecDocument
+from mock_server.spec.faults import after_handler, before_handler, requested_scenario
+from mock_server.spec.faults import facts as fault_facts
 from mock_server.spec.validation import (
     RequestValidator,
     ResponseValidator,
@@ -53,6 +55,7 @@ class Reply:
     body: Any = None
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
+    raw: str | None = None  # text sent instead of the JSON of ``body`` (a malformed fault)
 
 
 @dataclass
@@ -75,8 +78,9 @@ class ApiRequest:
 
 Handler = Callable[[ApiRequest], Reply]
 ErrorRenderer = Callable[[SimulatorError, Operation | None], Reply]
-# Checks the credentials a request carries against the API's state; raises to refuse them.
-Authenticator = Callable[["Backend | None", dict[str, str]], None]
+# Checks the credentials a request carries (and its client address, for limits) against the
+# API's state; raises to refuse them.
+Authenticator = Callable[["Backend | None", dict[str, str], str], None]
 
 
 @dataclass(frozen=True)
@@ -210,12 +214,34 @@ class Pipeline:
         return view
 
     def _serve(self, bound: _Bound, path_args: dict[str, str]) -> Response:
-        """Credentials first (as the real servers' auth layers do), then the request's shape."""
+        """Faults first (under the request's scenario), then credentials (as the real servers'
+        auth layers do), then the request's shape, then the handler."""
+        if not bound.api.journaled:  # the control API: no scenarios, no faults
+            return self._respond(self._handle(bound, path_args), bound)
+        try:
+            scenario = requested_scenario(self.sim, request.headers)
+        except SimulatorError as error:
+            return self._respond(bound.api.render_error(error, bound.op), bound)
+        with self.sim.requested(scenario):
+            raw = request.get_data(cache=True)
+            facts = fault_facts(bound.api.name, bound.op, request.path, request.headers, raw)
+            fault = self.sim.faults.decide(self.sim.request_scenario().name, facts)
+            g.sms_mock_fault = fault
+            if fault is not None:
+                early = before_handler(fault, self.sim, bound.api, bound.op, request.environ)
+                if early is not None:
+                    return self._respond(early, None)
+            reply = self._handle(bound, path_args)
+            if fault is not None:
+                return self._respond(after_handler(fault, reply), None)
+            return self._respond(reply, bound)
+
+    def _handle(self, bound: _Bound, path_args: dict[str, str]) -> Reply:
         try:
             credentials = _credentials(bound, request.headers)
             backend = self.sim.backend(bound.api.name) if bound.api.backend else None
             if bound.api.authenticate is not None:
-                bound.api.authenticate(backend, credentials)
+                bound.api.authenticate(backend, credentials, request.remote_addr or "unknown")
             parsed = bound.validator.parse(
                 path=path_args,
                 query={k: request.args.getlist(k) for k in request.args},
@@ -237,7 +263,7 @@ class Pipeline:
             )
         except SimulatorError as error:
             reply = bound.api.render_error(error, bound.op)
-        return self._respond(reply, bound)
+        return reply
 
     @staticmethod
     def _redirect_slash() -> Response:
@@ -261,7 +287,10 @@ class Pipeline:
                     bound.op,
                 )
         g.sms_mock_reply = reply
-        text = "" if reply.body is None else jsonio.dumps(reply.body)
+        if reply.raw is not None:
+            text = reply.raw
+        else:
+            text = "" if reply.body is None else jsonio.dumps(reply.body)
         response = Response(text, status=reply.status, mimetype="application/json")
         for name, value in reply.headers.items():
             response.headers[name] = value
@@ -317,6 +346,7 @@ class Pipeline:
         started = getattr(g, "sms_mock_started", None)
         reply = getattr(g, "sms_mock_reply", None)
         journal = self.sim.journal
+        fault = getattr(g, "sms_mock_fault", None)
         journal.record(
             ServedRequest(
                 id=journal.next_id(),
@@ -327,8 +357,11 @@ class Pipeline:
                 query={k: request.args.getlist(k) for k in request.args},
                 headers=_journal_headers(request.headers),
                 body=_journal_body(),
-                status=response.status_code,
+                status=0
+                if fault and fault.action in ("reset", "timeout")
+                else response.status_code,
                 response=reply.body if reply is not None else None,
+                fault=fault.describe() if fault else None,
                 operation=bound.op.operation_id if (bound := self._current_bound()) else None,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3) if started else 0.0,
             )

@@ -72,7 +72,7 @@ def test_reset_into_another_scenario_and_an_unknown_one(client: FlaskClient) -> 
     assert body["clock"]["mode"] == "real"
     response = client.post("/_mock/reset", json={"scenario": "nope"})
     assert response.status_code == 400
-    assert "known scenarios: default, manual, virtual" in response.get_json()["error"]
+    assert "known scenarios: callbacks-down-3h, code-never-arrives," in response.get_json()["error"]
     assert client.get("/_mock/health").get_json()["scenario"]["name"] == "default"
 
 

@@ -16,7 +16,7 @@ def library() -> ScenarioLibrary:
 
 def test_every_scenario_in_the_library_is_valid(library: ScenarioLibrary) -> None:
     names = library.names()
-    assert {"default", "manual", "virtual"} <= set(names)
+    assert {"default", "manual", "virtual", "slow-code", "schema-drift"} <= set(names)
     for name in names:
         assert library.load(name).name == name, f"{name}.yaml must be named {name}"
 

@@ -50,6 +50,12 @@ class InsufficientBalance(Sms4satsError):
     message = "Insufficient balance."
 
 
+class TooManyRequests(Sms4satsError):
+    status = 429
+    message = "Too many requests, please try again later."
+    kind = "rate_limited"
+
+
 class ApiKeyRequired(Sms4satsError):
     message = MISSING_API_KEY
 

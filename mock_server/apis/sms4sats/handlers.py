@@ -3,13 +3,22 @@ request, make one backend call, shape the answer as documented."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mock_server.apis.sms4sats.catalog import AUTO_SELECT_CC, COUNTRIES
 from mock_server.apis.sms4sats.models import Order, Sms4satsBackend
 from mock_server.spec.pipeline import ApiRequest, Reply
 
+if TYPE_CHECKING:
+    from mock_server.engine.store import Backend
+
 API_KEY = "ApiKey"
+
+
+def authenticate(backend: Backend | None, credentials: dict[str, str], client: str) -> None:
+    """sms4sats checks no key up front; a scenario may limit the rate per client address."""
+    assert isinstance(backend, Sms4satsBackend)
+    backend.throttle(client)
 
 
 def _backend(req: ApiRequest) -> Sms4satsBackend:

@@ -22,9 +22,11 @@ from mock_server.apis.sms4sats.errors import (
     NoNumbers,
     OrderNotFound,
     Sms4satsError,
+    TooManyRequests,
 )
 from mock_server.apis.sms4sats.settings import Kind, Outcome, Settings
 from mock_server.engine.clock import iso_utc
+from mock_server.engine.ratelimit import RateLimits
 from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.store import Backend
 from mock_server.lightning import InvoiceState, LightningNode, PaymentError
@@ -121,6 +123,8 @@ class Order:
     send_id: str | None = None
     sms_status: str = "created"
     webhook_url: str | None = None
+    # The scenario settings in force when the order was made: its timeline follows them.
+    settings: Settings = field(default_factory=Settings, repr=False)
 
     @property
     def paid(self) -> bool:
@@ -163,28 +167,40 @@ class Sms4satsBackend(Backend):
 
     def __init__(self, sim: Simulation) -> None:
         super().__init__(sim)
-        self.settings = Settings()
+        self.limits = RateLimits()
         self.accounts: dict[str, Account] = {}
         self.orders: dict[str, Order] = {}
         self.fundings: list[Funding] = []
         self.referrals: list[Referral] = []
 
     # -- scenario ------------------------------------------------------------------------
-    def check_scenario(self, scenario: Scenario) -> None:
-        self._settings_of(scenario)
-
-    def load_scenario(self, scenario: Scenario) -> None:
-        self.settings = self._settings_of(scenario)
-        for seed in scenario.accounts("sms4sats"):
-            self.accounts.setdefault(
-                seed["api_key"], Account(seed["api_key"], int(seed.get("balance", 0)))
-            )
-
-    def _settings_of(self, scenario: Scenario) -> Settings:
+    def read_settings(self, scenario: Scenario) -> Settings:
         try:
             return Settings.from_scenario(scenario.section("sms4sats"), self.sim.seed)
         except ValueError as exc:
             raise ScenarioError(f"{scenario.source}: {exc}") from None
+
+    def load_scenario(self, scenario: Scenario) -> None:
+        self.forget_settings()
+        for seed in scenario.accounts("sms4sats"):
+            key = seed["api_key"]
+            self.accounts.setdefault(key, Account(key, int(seed.get("balance", 0))))
+
+    @property
+    def settings(self) -> Settings:
+        """The settings of the scenario the current request is served under."""
+        settings: Settings = self.request_settings()
+        return settings
+
+    def throttle(self, client: str) -> None:
+        """The scenario's optional rate limit, per client address; 429 over it."""
+        rate = self.settings.rate_limit
+        if not rate.enabled:
+            return
+        bucket = self.sim.request_scenario().name
+        decision = self.limits.check(bucket, client, rate.limit, rate.window, self.now)
+        if not decision.allowed:
+            raise TooManyRequests(headers={"Retry-After": str(decision.retry_after)})
 
     @property
     def node(self) -> LightningNode:
@@ -295,13 +311,14 @@ class Sms4satsBackend(Backend):
             )
             invoice.on_accepted.append(lambda _: self._paid(order))
             invoice.on_canceled.append(lambda _: self._invoice_canceled(order))
+        order.settings = self.settings
         self.orders[order.order_id] = order
         return order
 
     def _open(self, order: Order) -> Order:
         if order.immediate:
             self._paid(order)
-        elif (after := self.settings.timing.auto_pay_after) is not None:
+        elif (after := order.settings.timing.auto_pay_after) is not None:
             invoice = order.invoice
             assert invoice is not None
             self._at(order, after, "auto-pay", lambda: self._auto_pay(invoice))
@@ -319,7 +336,7 @@ class Sms4satsBackend(Backend):
 
     def _paid(self, order: Order) -> None:
         order.paid_at = self.now
-        timing = self.settings.timing
+        timing = order.settings.timing
         if order.kind == "fund":
             self._charge(order)
             account = self.accounts.setdefault(order.api_key or "", Account(order.api_key or "", 0))
@@ -390,7 +407,7 @@ class Sms4satsBackend(Backend):
             if order.codes and not order.rental:
                 raise OrderConflict(f"order {order_id} has its code already")
             assert order.paid_at is not None
-            if order.rental and self.now >= order.paid_at + self.settings.timing.rental_lifetime:
+            if order.rental and self.now >= order.paid_at + order.settings.timing.rental_lifetime:
                 raise OrderConflict(f"rental {order_id} has expired")
             self._assign_number(order)
             order.codes.append(
@@ -429,8 +446,8 @@ class Sms4satsBackend(Backend):
         order.charged = True
         if order.invoice is not None:
             order.invoice.settle(self.now)
-        if order.ref and self.settings.referral_percent:
-            amount = order.price * self.settings.referral_percent // 100
+        if order.ref and order.settings.referral_percent:
+            amount = order.price * order.settings.referral_percent // 100
             self.referrals.append(
                 Referral(order.order_id, order.ref, amount, iso_utc(self.sim.clock.now()))
             )
@@ -480,9 +497,9 @@ class Sms4satsBackend(Backend):
                 )
             if order.error is not None:
                 return order  # canceled or failed already: canceling again changes nothing
-            wait = order.created_at + self.settings.timing.cancel_allowed_after - self.now
+            wait = order.created_at + order.settings.timing.cancel_allowed_after - self.now
             if wait > 0:
-                allowed = self.settings.timing.cancel_allowed_after
+                allowed = order.settings.timing.cancel_allowed_after
                 raise CancelRefused(
                     f"orders can be canceled {allowed:g} seconds after they were created;"
                     f" {wait:.0f} seconds to go"
@@ -520,7 +537,7 @@ class Sms4satsBackend(Backend):
                     code = order.codes[-1]
                     body["code"] = (
                         int(code)
-                        if self.settings.code_type == "number" and code.isdigit()
+                        if order.settings.code_type == "number" and code.isdigit()
                         else code
                     )
                 body.update(
@@ -540,7 +557,7 @@ class Sms4satsBackend(Backend):
                 order.sms_status,
                 order.webhook_url,
                 self.status(order),
-                self.settings.webhook_retry,
+                order.settings.webhook_retry,
             )
 
 

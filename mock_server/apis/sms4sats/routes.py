@@ -30,4 +30,5 @@ SMS4SATS_API = ApiDefinition(
     render_error=render_error,
     prefix="/",
     backend=Sms4satsBackend,
+    authenticate=handlers.authenticate,
 )

@@ -26,6 +26,13 @@ class Timing:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    enabled: bool = False
+    limit: int = 60
+    window: float = 60.0
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happens to an order: ``code``/``no_number``/``no_code`` for receive orders,
     ``delivered``/``sent``/``failed`` for send orders; ``code_after`` overrides the timing."""
@@ -64,6 +71,7 @@ class Settings:
         )
     )
     referral_percent: int = 10
+    rate_limit: RateLimit = field(default_factory=RateLimit)
 
     @classmethod
     def from_scenario(cls, section: dict[str, Any], seed: int) -> Settings:
@@ -102,6 +110,7 @@ class Settings:
                 **{**_policy_fields(defaults.webhook_retry), **(section.get("webhook_retry") or {})}
             ),
             referral_percent=section.get("referral_percent", defaults.referral_percent),
+            rate_limit=_rate_limit(section.get("rate_limit")),
         )
 
     def outcome(self, kind: str, country: Country | None, service: str | None) -> Outcome:
@@ -109,6 +118,11 @@ class Settings:
             if rule.matches(kind, country, service):
                 return rule.outcome
         return Outcome("code" if kind == "receive" else "delivered")
+
+
+def _rate_limit(given: dict[str, Any] | None) -> RateLimit:
+    """Off unless the scenario sets it; setting it switches it on unless it says otherwise."""
+    return RateLimit(**{"enabled": True, **given}) if given else RateLimit()
 
 
 def _check_rule(catalog: Catalog, where: str, rule: dict[str, Any]) -> None:

@@ -19,6 +19,7 @@ ENVELOPE = "envelope"
 LEGACY = "legacy"
 # The documents word the 401 differently in each envelope.
 UNAUTHORIZED_TEXT = {LEGACY: "Invalid API key", ENVELOPE: "Invalid or missing API key"}
+DOCUMENTED_429 = "Rate limit exceeded. Maximum 60 requests per minute."
 
 
 class SmsVerifyError(SimulatorError):
@@ -90,6 +91,8 @@ def error_style(operation: Operation | None) -> str:
 def render_error(error: SimulatorError, operation: Operation | None) -> Reply:
     style = LEGACY if error.kind == "rate_limited" else error_style(operation)
     message = UNAUTHORIZED_TEXT[style] if error.kind == "unauthorized" else error.message
+    if error.kind == "rate_limited" and not isinstance(error, RateLimited):
+        message = DOCUMENTED_429  # a rate_limit fault speaks as the documented limit does
     body: dict[str, object] = (
         {"error": message} if style == LEGACY else {"success": False, "error": message}
     )

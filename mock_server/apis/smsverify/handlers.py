@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 BEARER = "BearerAuth"
 
 
-def authenticate(backend: Backend | None, credentials: dict[str, str]) -> None:
+def authenticate(backend: Backend | None, credentials: dict[str, str], client: str) -> None:
     """Every /api/v1 call needs the Bearer key of a known account, within its rate limit."""
     assert isinstance(backend, SmsVerifyBackend)
     backend.authenticate(credentials[BEARER])

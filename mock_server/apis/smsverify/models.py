@@ -23,10 +23,11 @@ from mock_server.apis.smsverify.errors import (
     OrderNotFound,
     ProviderFailure,
     RateLimited,
+    ServiceNotAvailable,
 )
 from mock_server.apis.smsverify.settings import Settings
 from mock_server.engine.clock import iso_utc
-from mock_server.engine.ratelimit import RateLimiter
+from mock_server.engine.ratelimit import RateLimits
 from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.store import Backend
 
@@ -107,21 +108,21 @@ class SmsVerifyBackend(Backend):
 
     def __init__(self, sim: Simulation) -> None:
         super().__init__(sim)
-        self.settings = Settings()
         self.accounts: dict[str, Account] = {}
         self.orders: dict[int, Order] = {}
         self.ledger: list[LedgerEntry] = []
-        self.limiter = RateLimiter(60, 60)
+        self.limits = RateLimits()
         self._next_id = FIRST_ORDER_ID
 
     # -- scenario ------------------------------------------------------------------------
-    def check_scenario(self, scenario: Scenario) -> None:
-        self._settings_of(scenario)
+    def read_settings(self, scenario: Scenario) -> Settings:
+        try:
+            return Settings.from_scenario(scenario.section("smsverify"))
+        except (ValueError, TypeError) as exc:
+            raise ScenarioError(f"{scenario.source}: {exc}") from None
 
     def load_scenario(self, scenario: Scenario) -> None:
-        self.settings = self._settings_of(scenario)
-        rate = self.settings.rate_limit
-        self.limiter = RateLimiter(rate.limit, rate.window)
+        self.forget_settings()
         for seed in scenario.accounts("smsverify"):
             if seed["api_key"] not in self.accounts:
                 balance = usd(seed.get("balance", "0"))
@@ -129,11 +130,11 @@ class SmsVerifyBackend(Backend):
                     seed["api_key"], balance, seed.get("callback_url"), notify=False
                 )
 
-    def _settings_of(self, scenario: Scenario) -> Settings:
-        try:
-            return Settings.from_scenario(scenario.section("smsverify"))
-        except (ValueError, TypeError) as exc:
-            raise ScenarioError(f"{scenario.source}: {exc}") from None
+    @property
+    def settings(self) -> Settings:
+        """The settings of the scenario the current request is served under."""
+        settings: Settings = self.request_settings()
+        return settings
 
     @property
     def now(self) -> float:
@@ -148,7 +149,8 @@ class SmsVerifyBackend(Backend):
                 raise InvalidApiKey()
             rate = self.settings.rate_limit
             if rate.enabled:
-                decision = self.limiter.check(api_key, self.now)
+                bucket = self.sim.request_scenario().name
+                decision = self.limits.check(bucket, api_key, rate.limit, rate.window, self.now)
                 if not decision.allowed:
                     raise RateLimited(rate.limit, rate.window, decision.retry_after)
             return account
@@ -251,6 +253,8 @@ class SmsVerifyBackend(Backend):
             rule = self.settings.outcome(kind, product.service_id or None, product.country_id)
             if account.balance < product.price:
                 raise InsufficientBalance()
+            if rule.outcome == "not_available":
+                raise ServiceNotAvailable()
             if rule.outcome == "provider_failure":
                 # "if the provider fails the debit is rolled back": atomically, nothing moves.
                 raise ProviderFailure()

@@ -1,0 +1,130 @@
+"""Serving the faults the engine decides: delays on the clock, answers instead of the handler's,
+bodies broken on purpose, and sockets closed without an answer.
+
+The engine (:mod:`mock_server.engine.faults`) decides *whether* and *which*; this module knows
+HTTP and WSGI and decides *how*.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from mock_server.engine import jsonio
+from mock_server.engine.errors import InvalidRequest, RateLimitExceeded, SimulatorError
+from mock_server.engine.faults import Fault, RequestFacts, apply_drift
+from mock_server.engine.scenarios import Scenario, ScenarioError
+
+if TYPE_CHECKING:
+    from mock_server.engine.simulation import Simulation
+    from mock_server.spec.document import Operation
+    from mock_server.spec.pipeline import ApiDefinition, Reply
+
+SCENARIO_HEADER = "X-Mock-Scenario"
+RESET_KEY = "sms_mock.reset"  # set in the WSGI environ: close the socket instead of answering
+INVALID_BODY = (
+    "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
+)
+
+
+def requested_scenario(sim: Simulation, headers: Any) -> Scenario | None:
+    """The scenario named by X-Mock-Scenario, if any; an unknown name is a 400."""
+    name = headers.get(SCENARIO_HEADER)
+    if not name:
+        return None
+    try:
+        return sim.scenario_named(name.strip())
+    except ScenarioError:
+        known = ", ".join(sim.library.names())
+        raise InvalidRequest(
+            f"unknown scenario {name!r} in {SCENARIO_HEADER}; known scenarios: {known}"
+        ) from None
+
+
+def facts(api: str, op: Operation, path: str, headers: Any, raw_body: bytes) -> RequestFacts:
+    try:
+        body = json.loads(raw_body) if raw_body else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    return RequestFacts(api, op.method, path, op.path, op.operation_id, headers, body)
+
+
+def before_handler(
+    fault: Fault, sim: Simulation, api: ApiDefinition, op: Operation, environ: dict[str, Any]
+) -> Reply | None:
+    """Serve the part of a fault that comes before the handler; a Reply ends the request there."""
+    from mock_server.spec.pipeline import Reply
+
+    action, params = fault.action, fault.params
+    if action == "latency":
+        sim.wait(fault.delay)
+        return None
+    if action in ("reset", "timeout"):
+        if action == "timeout":
+            sim.wait(fault.delay)
+        environ[RESET_KEY] = True
+        return Reply(None, 599)
+    if action == "respond":
+        status = int(params["status"])
+        body = op.example(status) if params.get("documented") else params.get("body")
+        return Reply(
+            body, status, {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
+        )
+    if action == "rate_limit":
+        retry_after = str(params.get("retry_after", 60))
+        return api.render_error(RateLimitExceeded(headers={"Retry-After": retry_after}), op)
+    if action == "empty":
+        return Reply(None, 200)
+    return None  # malformed and drift change what the handler answers
+
+
+def after_handler(fault: Fault, reply: Reply) -> Reply:
+    """Serve the part of a fault that changes the handler's answer."""
+    if fault.action == "drift":
+        reply.body = apply_drift(reply.body, fault.params)
+    elif fault.action == "malformed":
+        if fault.params.get("mode", "truncated") == "invalid":
+            reply.raw = INVALID_BODY
+        else:
+            text = jsonio.dumps(reply.body) if reply.body is not None else "{}"
+            reply.raw = text[: max(1, len(text) // 2)]
+    return reply
+
+
+class ResetConnections:
+    """WSGI wrapper: a response marked for reset closes the connection with no answer.
+
+    Under waitress this raises its ``ClientDisconnected``, on which waitress closes the socket
+    without writing; elsewhere a ConnectionAbortedError does the nearest thing.
+    """
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            if environ.get(RESET_KEY):
+                raise _disconnect()
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+def _disconnect() -> Exception:
+    try:
+        from waitress.channel import ClientDisconnected
+    except ImportError:  # pragma: no cover - waitress is a dependency
+        return ConnectionAbortedError("sms-mock fault: connection reset")
+    return ClientDisconnected("sms-mock fault: connection reset")
+
+
+__all__ = [
+    "SCENARIO_HEADER",
+    "ResetConnections",
+    "SimulatorError",
+    "after_handler",
+    "before_handler",
+]
