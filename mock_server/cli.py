@@ -74,6 +74,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check_scenarios)
     listing = actions.add_parser("list", help="list the scenarios in the library")
     listing.set_defaults(run=_list_scenarios)
+    reference = actions.add_parser("reference", help="print the scenario reference (Markdown)")
+    reference.set_defaults(run=_scenario_reference)
     return parser
 
 
@@ -182,6 +184,13 @@ def _list_scenarios(args: argparse.Namespace) -> int:
     for name in library.names():
         scenario = library.load(name)
         print(f"{name:20} {scenario.description.splitlines()[0] if scenario.description else ''}")
+    return 0
+
+
+def _scenario_reference(args: argparse.Namespace) -> int:
+    from mock_server.engine.scenario_reference import render
+
+    sys.stdout.write(render())
     return 0
 
 

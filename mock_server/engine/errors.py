@@ -15,6 +15,8 @@ class SimulatorError(Exception):
     status: int = 500
     message: str = "internal error"
     kind: str = "error"
+    # Asked for by a scenario (a limit it sets): like a fault, exempt from strict checking.
+    deliberate: bool = False
 
     def __init__(
         self,

@@ -128,3 +128,22 @@ def test_a_library_folder_of_ones_own(tmp_path: Path) -> None:
     assert library.names() == ["mine"]
     assert library.load("mine").seed == 7
     assert library.schema_path == scenarios_dir() / "schema.json"
+
+
+def test_the_reference_page_is_in_step_with_the_schema() -> None:
+    """docs/scenarios.md is what `sms-mock scenarios reference` prints: regenerate it after
+    changing scenarios/schema.json."""
+    from mock_server.engine.scenario_reference import EXAMPLE, render
+
+    page = render()
+    assert (EXAMPLE.parents[1] / "scenarios.md").read_text(encoding="utf-8") == page
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
+    assert len(rows) > 150
+    assert [r for r in rows if r.endswith("| (none) |")] == []  # every field has an example
+    assert [r for r in rows if "|  |" in r] == []  # and a description
+
+
+def test_the_every_field_example_is_a_valid_scenario(library: ScenarioLibrary) -> None:
+    from mock_server.engine.scenario_reference import EXAMPLE
+
+    assert library.load(str(EXAMPLE)).name == "every-field"

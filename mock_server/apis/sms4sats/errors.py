@@ -51,9 +51,12 @@ class InsufficientBalance(Sms4satsError):
 
 
 class TooManyRequests(Sms4satsError):
+    """Only when a scenario sets an sms4sats rate limit (the documents show none)."""
+
     status = 429
     message = "Too many requests, please try again later."
     kind = "rate_limited"
+    deliberate = True
 
 
 class ApiKeyRequired(Sms4satsError):
