@@ -18,7 +18,7 @@ from mock_server.engine.scenarios import Scenario, ScenarioError
 
 if TYPE_CHECKING:
     from mock_server.engine.simulation import Simulation
-    from mock_server.spec.document import Operation
+    from mock_server.spec.document import Operation, SpecDocument
     from mock_server.spec.pipeline import ApiDefinition, Reply
 
 SCENARIO_HEADER = "X-Mock-Scenario"
@@ -51,7 +51,12 @@ def facts(api: str, op: Operation, path: str, headers: Any, raw_body: bytes) -> 
 
 
 def before_handler(
-    fault: Fault, sim: Simulation, api: ApiDefinition, op: Operation, environ: dict[str, Any]
+    fault: Fault,
+    sim: Simulation,
+    api: ApiDefinition,
+    op: Operation,
+    doc: SpecDocument,
+    environ: dict[str, Any],
 ) -> Reply | None:
     """Serve the part of a fault that comes before the handler; a Reply ends the request there."""
     from mock_server.spec.pipeline import Reply
@@ -67,16 +72,30 @@ def before_handler(
         return Reply(None, 599)
     if action == "respond":
         status = int(params["status"])
-        body = op.example(status) if params.get("documented") else params.get("body")
-        return Reply(
-            body, status, {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
-        )
+        headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
+        return Reply(_documented_body(params, op, doc, status), status, headers)
     if action == "rate_limit":
         retry_after = str(params.get("retry_after", 60))
         return api.render_error(RateLimitExceeded(headers={"Retry-After": retry_after}), op)
     if action == "empty":
         return Reply(None, 200)
     return None  # malformed and drift change what the handler answers
+
+
+def _documented_body(params: dict[str, Any], op: Operation, doc: SpecDocument, status: int) -> Any:
+    documented = params.get("documented")
+    if not documented:
+        return params.get("body")
+    try:
+        if documented is True:
+            return op.example(status)
+        response = doc.raw["components"]["responses"][documented]
+        return response["content"]["application/json"]["example"]
+    except (KeyError, StopIteration):
+        what = f"response {documented!r}" if documented is not True else f"example for {status}"
+        raise InvalidRequest(
+            f"fault rule: {doc.path.name} documents no {what} for {op.operation_id}"
+        ) from None
 
 
 def after_handler(fault: Fault, reply: Reply) -> Reply:

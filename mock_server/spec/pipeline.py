@@ -228,7 +228,12 @@ class Pipeline:
             fault = self.sim.faults.decide(self.sim.request_scenario().name, facts)
             g.sms_mock_fault = fault
             if fault is not None:
-                early = before_handler(fault, self.sim, bound.api, bound.op, request.environ)
+                try:
+                    early = before_handler(
+                        fault, self.sim, bound.api, bound.op, bound.doc, request.environ
+                    )
+                except SimulatorError as error:  # a rule that cannot be served, said plainly
+                    early = bound.api.render_error(error, bound.op)
                 if early is not None:
                     return self._respond(early, None)
             reply = self._handle(bound, path_args)

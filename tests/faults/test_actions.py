@@ -49,6 +49,27 @@ def test_respond_with_a_documented_error_response(faulty: Faulty) -> None:
     )
 
 
+def test_respond_with_a_documented_response_by_name(faulty: Faulty) -> None:
+    faulty.rules(
+        "  - match: {operation: orderTemporary}\n"
+        "    respond: {status: 402, documented: InsufficientBalance}\n"
+        "  - match: {operation: getPrice}\n    respond: {status: 500, documented: NoSuchResponse}\n"
+    )
+    order = {"service_id": 1012}
+    response = requests.post(
+        f"{faulty.base}/api/v1/order/temporary/", json=order, headers=BEARER, timeout=5
+    )
+    assert (response.status_code, response.json()) == (
+        402,
+        {"success": False, "error": "Insufficient balance"},
+    )
+    wrong = requests.get(f"{faulty.base}/price", timeout=5)
+    assert wrong.status_code == 400
+    assert wrong.json()["reason"] == (
+        "fault rule: sms4sats.yaml documents no response 'NoSuchResponse' for getPrice"
+    )
+
+
 def test_rate_limit_in_each_envelope(faulty: Faulty) -> None:
     faulty.rules("  - rate_limit: {retry_after: 7}\n")
     sms4sats = requests.get(f"{faulty.base}/price", timeout=5)
