@@ -21,6 +21,8 @@ from typing import Literal
 
 ClockMode = Literal["real", "virtual"]
 CLOCK_MODES: tuple[ClockMode, ...] = ("real", "virtual")
+# The last moment the clock may reach: datetime (and ISO 8601 timestamps) end with year 9999.
+LATEST = datetime(9999, 1, 1, tzinfo=UTC).timestamp()
 
 
 class ClockError(ValueError):
@@ -80,6 +82,7 @@ class Clock:
         if seconds < 0:
             raise ClockError("the clock cannot move backwards; reset the simulator instead")
         with self._lock:
+            _check_reachable(self._timestamp() + seconds)
             self._offset += seconds
             return datetime.fromtimestamp(self._timestamp(), UTC)
 
@@ -92,6 +95,7 @@ class Clock:
                 raise ClockError(
                     f"the clock cannot move backwards (now {_iso(current)}, asked {_iso(target)})"
                 )
+            _check_reachable(target)
             self._offset += max(0.0, target - current)
             return datetime.fromtimestamp(self._timestamp(), UTC)
 
@@ -112,6 +116,11 @@ class Clock:
             "speed": self.speed,
             "offset_seconds": round(self._offset, 3),
         }
+
+
+def _check_reachable(target: float) -> None:
+    if target >= LATEST:
+        raise ClockError("the clock cannot go past the year 9999; reset the simulator instead")
 
 
 def _as_utc(value: datetime) -> datetime:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from mock_server.engine.clock import Clock, ClockError
+from mock_server.engine.clock import LATEST, Clock, ClockError
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +101,10 @@ class Scheduler:
         """
         if seconds < 0:
             raise ClockError("the clock cannot move backwards; reset the simulator instead")
-        return self.run_until(self.clock.timestamp() + seconds)
+        target = self.clock.timestamp() + seconds
+        if target >= LATEST:
+            raise ClockError("the clock cannot go past the year 9999; reset the simulator instead")
+        return self.run_until(target)
 
     def advance_to(self, target: float) -> int:
         """Move the clock forward to ``target`` (a timestamp), running due events; never back."""

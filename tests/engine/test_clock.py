@@ -112,3 +112,12 @@ def test_iso_round_trip() -> None:
     assert parse_iso("2026-01-01T00:00:00Z") == START
     assert parse_iso("2026-01-01T01:00:00+01:00") == START
     assert iso_utc(datetime(2026, 1, 1, 0, 0, 0, 250000, tzinfo=UTC)) == "2026-01-01T00:00:00.250Z"
+
+
+def test_the_clock_stops_short_of_the_year_10000() -> None:
+    clock = Clock("virtual", start=START)
+    with pytest.raises(ClockError, match="year 9999"):
+        clock.advance(8000 * 365 * 86400)
+    with pytest.raises(ClockError, match="year 9999"):
+        clock.move_to(datetime(9999, 6, 1, tzinfo=UTC))
+    assert clock.now() == START

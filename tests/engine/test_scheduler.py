@@ -124,3 +124,13 @@ def test_real_mode_background_thread_runs_due_events() -> None:
     finally:
         scheduler.stop()
     assert not scheduler.running
+
+
+def test_advance_refuses_to_pass_the_year_9999_and_runs_nothing(
+    clock: Clock, scheduler: Scheduler
+) -> None:
+    seen: list[str] = []
+    scheduler.after(10, "soon", lambda: seen.append("ran"))
+    with pytest.raises(ClockError, match="year 9999"):
+        scheduler.advance(8000 * 365 * 86400)
+    assert seen == [] and clock.timestamp() == START
