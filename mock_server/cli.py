@@ -66,6 +66,26 @@ def build_parser() -> argparse.ArgumentParser:
     _client_options(pay)
     pay.set_defaults(run=_pay)
 
+    drift = commands.add_parser(
+        "drift",
+        help="compare a real service (or any URL) with its description; opt-in, never in CI",
+    )
+    drift.add_argument("--api", required=True, choices=("sms4sats", "smsverify"))
+    drift.add_argument("--base-url", help="default: the real service")
+    drift.add_argument(
+        "--api-key",
+        help="X-API-Key or Bearer key (default: $SMS4SATS_API_KEY / $SMSVERIFY_API_KEY)",
+    )
+    drift.add_argument(
+        "--allow-orders", action="store_true", help="create sms4sats orders (unpaid invoices only)"
+    )
+    drift.add_argument(
+        "--allow-spend", action="store_true", help="allow probes that debit a balance or wallet"
+    )
+    drift.add_argument("--max-spend", default="0", help="stop spending at this much (sats or USD)")
+    drift.add_argument("--report", help="also write PATH.xml (JUnit) and PATH.md")
+    drift.set_defaults(run=_drift)
+
     scenarios = commands.add_parser("scenarios", help="list or check scenario files")
     actions = scenarios.add_subparsers(dest="action", metavar="ACTION")
     actions.required = True
@@ -155,6 +175,43 @@ def _pay(args: argparse.Namespace) -> int:
         amount, payment_hash = invoice["amount_sat"], invoice["payment_hash"]
         print(f"paid {amount} sat: invoice {payment_hash} is {invoice['state']}")
     return 0
+
+
+def _drift(args: argparse.Namespace) -> int:
+    import os
+    from decimal import Decimal, InvalidOperation
+
+    from mock_server.drift import report
+    from mock_server.drift.runner import Unreachable, run_drift
+
+    key = args.api_key or os.environ.get(
+        "SMS4SATS_API_KEY" if args.api == "sms4sats" else "SMSVERIFY_API_KEY"
+    )
+    try:
+        limit = Decimal(args.max_spend)
+    except InvalidOperation:
+        print(f"sms-mock: --max-spend {args.max_spend!r} is not a number", file=sys.stderr)
+        return 2
+    try:
+        run = run_drift(
+            args.api,
+            args.base_url,
+            api_key=key,
+            allow_orders=args.allow_orders,
+            allow_spend=args.allow_spend,
+            max_spend=limit,
+        )
+    except Unreachable as exc:
+        print(f"sms-mock: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.write(report.console(run))
+    if args.report:
+        base = Path(args.report).with_suffix("")
+        base.parent.mkdir(parents=True, exist_ok=True)
+        base.with_suffix(".xml").write_text(report.junit(run), encoding="utf-8")
+        base.with_suffix(".md").write_text(report.markdown(run), encoding="utf-8")
+        print(f"reports: {base.with_suffix('.xml')} {base.with_suffix('.md')}")
+    return 1 if run.differences else 0
 
 
 def _url_host(host: str) -> str:

@@ -12,6 +12,7 @@ from waitress import create_server
 
 from mock_server.app import create_app, simulation_of
 from mock_server.engine.simulation import Simulation
+from tests.support import Faulty
 
 
 @pytest.fixture
@@ -51,3 +52,26 @@ def live(live_url: str, served_app: Flask) -> str:
     """The live server's base URL, reset to a clean state before the test."""
     simulation_of(served_app).reset()
     return live_url
+
+
+# A served simulator on the virtual clock (`manual` scenario), armed with fault rules per test.
+@pytest.fixture(scope="session")
+def fault_app() -> Flask:
+    return create_app("manual", clock="virtual", strict=True)
+
+
+@pytest.fixture(scope="session")
+def fault_url(fault_app: Flask) -> Iterator[str]:
+    server = create_server(fault_app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def faulty(fault_url: str, fault_app: Flask) -> Faulty:
+    sim = simulation_of(fault_app)
+    sim.reset("manual")
+    return Faulty(fault_url, sim)

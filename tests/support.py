@@ -11,6 +11,7 @@ from typing import Any
 
 import requests
 
+from mock_server.engine.simulation import Simulation
 from mock_server.resources import openapi_dir
 from mock_server.spec.document import Operation, SpecDocument
 from mock_server.spec.validation import ResponseValidator, registry_for
@@ -109,3 +110,28 @@ class WebhookReceiver:
             server.shutdown()
             server.server_close()
             thread.join(timeout=5)
+
+
+class Faulty:
+    """The base URL of a served simulator, and how to arm it with fault rules."""
+
+    def __init__(self, base: str, sim: Simulation) -> None:
+        self.base = base
+        self.sim = sim
+
+    def rules(self, yaml_faults: str, extra: str = "") -> None:
+        text = f"name: rules\nseed: 1\n{extra}faults:\n{yaml_faults}"
+        response = requests.put(f"{self.base}/_mock/scenario", json={"yaml": text}, timeout=5)
+        assert response.status_code == 200, response.text
+
+    def journal(self) -> list[dict]:
+        return requests.get(f"{self.base}/_mock/requests", timeout=5).json()["requests"]
+
+    def advance(self, seconds: float) -> None:
+        assert requests.post(
+            f"{self.base}/_mock/clock/advance", json={"seconds": seconds}, timeout=5
+        ).ok
+
+    def parked(self) -> int:
+        """Requests held by a fault, waiting for the clock."""
+        return sum(1 for e in self.sim.scheduler.pending() if e.name == "fault wait")

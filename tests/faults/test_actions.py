@@ -8,9 +8,7 @@ import threading
 import pytest
 import requests
 
-from tests.support import BEARER
-
-from .conftest import Faulty
+from tests.support import BEARER, Faulty
 
 
 def _wait_until_parked(faulty: Faulty, count: int = 1) -> None:

@@ -13,9 +13,7 @@ from flask.testing import FlaskClient
 from mock_server.app import create_app, simulation_of
 from mock_server.engine.scenarios import ScenarioLibrary
 from mock_server.engine.simulation import Simulation
-from tests.support import BEARER, SMS4SATS_KEY, WebhookReceiver
-
-from .conftest import Faulty
+from tests.support import BEARER, SMS4SATS_KEY, Faulty, WebhookReceiver
 
 RECEIVE = {"country": 187, "service": "tg"}
 

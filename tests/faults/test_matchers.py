@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import requests
 
-from tests.support import BEARER
-
-from .conftest import Faulty
+from tests.support import BEARER, Faulty
 
 TEAPOT = "    respond: {status: 418, body: {status: error, reason: teapot}}\n"
 
