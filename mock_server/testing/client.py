@@ -47,12 +47,77 @@ class ControlClient:
         )
         return self._call("POST", "/_mock/clock/advance", body)
 
+    def clock(self) -> dict[str, Any]:
+        return self._call("GET", "/_mock/clock")
+
+    def set_clock(self, now: str) -> dict[str, Any]:
+        """Move the clock forward to an ISO 8601 time."""
+        return self._call("POST", "/_mock/clock/set", {"now": now})
+
+    def scenario(self) -> dict[str, Any]:
+        return self._call("GET", "/_mock/scenario")
+
+    def use_scenario(self, name: str) -> dict[str, Any]:
+        """Switch behaviour to another scenario, keeping state and clock."""
+        return self._call("PUT", "/_mock/scenario", {"name": name})
+
     def pay(self, payreq: str) -> dict[str, Any]:
         """A simulated wallet pays a hold invoice; answers the invoice (now ACCEPTED)."""
         return self._call("POST", "/_mock/lightning/pay", {"payreq": payreq})
 
     def invoice(self, payment_hash: str) -> dict[str, Any]:
+        """A hold invoice: ``state`` (OPEN, ACCEPTED, SETTLED, CANCELED), amount, preimage."""
         return self._call("GET", f"/_mock/lightning/invoices/{urllib.parse.quote(payment_hash)}")
+
+    def deliver_code(self, order_id: str, code: str | None = None) -> dict[str, Any]:
+        """An activation code arrives for a paid sms4sats receive order."""
+        body = {"code": code} if code is not None else None
+        return self._call("POST", f"/_mock/sms4sats/orders/{_q(order_id)}/sms", body)
+
+    def deliver_sms(
+        self,
+        order_id: int | str,
+        otp: str | None = None,
+        message: str | None = None,
+        sender: str | None = None,
+    ) -> dict[str, Any]:
+        """An inbound SMS arrives for a smsVerificationService order (and its callback goes out)."""
+        given = {"otp": otp, "message": message, "sender": sender}
+        body = {k: v for k, v in given.items() if v is not None} or None
+        return self._call("POST", f"/_mock/smsverify/orders/{_q(order_id)}/sms", body)
+
+    def add_account(
+        self,
+        api: str,
+        api_key: str,
+        balance: int | str | None = None,
+        callback_url: str | None = None,
+    ) -> dict[str, Any]:
+        """sms4sats: add or top up (``balance`` in sats). smsverify: add, or set the balance
+        (USD as a string, "25.00") and the callback URL."""
+        if api == "sms4sats":
+            return self._call(
+                "POST", "/_mock/sms4sats/accounts", {"api_key": api_key, "balance": balance or 0}
+            )
+        if api == "smsverify":
+            body: dict[str, Any] = {"api_key": api_key}
+            if balance is not None:
+                body["balance"] = str(balance)
+            if callback_url is not None:
+                body["callback_url"] = callback_url
+            return self._call("POST", "/_mock/smsverify/accounts", body)
+        raise ValueError(f"unknown api {api!r}: sms4sats or smsverify")
+
+    def requests(self, **filters: Any) -> list[dict[str, Any]]:
+        """The request journal, oldest first; filter: api, method, path (glob), operation, limit."""
+        return self._call("GET", "/_mock/requests" + _query(filters))["requests"]
+
+    def clear_requests(self) -> int:
+        return self._call("DELETE", "/_mock/requests")["cleared"]
+
+    def callbacks(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every callback and webhook sent: url, payload, attempts, state; filter by api, state."""
+        return self._call("GET", "/_mock/callbacks" + _query(filters))["callbacks"]
 
     # -- plumbing ------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: Any = None) -> Any:
@@ -73,6 +138,15 @@ class ControlClient:
             raise SimulatorUnavailable(
                 f"no simulator answers at {self.base_url} ({reason})"
             ) from None
+
+
+def _query(filters: dict[str, Any]) -> str:
+    given = {k: v for k, v in filters.items() if v is not None}
+    return "?" + urllib.parse.urlencode(given) if given else ""
+
+
+def _q(value: object) -> str:
+    return urllib.parse.quote(str(value), safe="")
 
 
 def _message(raw: bytes) -> str:
