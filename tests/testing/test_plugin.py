@@ -11,7 +11,8 @@ import pytest, requests
 
 @pytest.mark.sms_mock(scenario="code-never-arrives")
 def test_refund(sms_mock):
-    order = requests.post(f"{sms_mock.url}/createorder", json={"country": 187, "service": "tg"}).json()
+    body = {"country": 187, "service": "tg"}
+    order = requests.post(f"{sms_mock.url}/createorder", json=body).json()
     sms_mock.pay(order["payreq"])
     sms_mock.advance("21m")
     assert sms_mock.invoice(order["orderId"])["state"] == "CANCELED"
