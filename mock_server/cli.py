@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import signal
 import sys
@@ -14,12 +13,7 @@ from types import FrameType
 from mock_server import __version__
 from mock_server.engine.clock import CLOCK_MODES
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
-from mock_server.testing.client import (
-    DEFAULT_URL,
-    ControlClient,
-    ControlError,
-    SimulatorUnavailable,
-)
+from mock_server.shell import add_commands as add_shell_commands
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -61,10 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(run=_serve)
 
-    pay = commands.add_parser("pay", help="pay a hold invoice with the simulated wallet")
-    pay.add_argument("payreq", help="the BOLT11 payment request (lnbc...)")
-    _client_options(pay)
-    pay.set_defaults(run=_pay)
+    add_shell_commands(commands)
 
     drift = commands.add_parser(
         "drift",
@@ -97,11 +88,6 @@ def build_parser() -> argparse.ArgumentParser:
     reference = actions.add_parser("reference", help="print the scenario reference (Markdown)")
     reference.set_defaults(run=_scenario_reference)
     return parser
-
-
-def _client_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"the simulator (default {DEFAULT_URL})")
-    parser.add_argument("--json", action="store_true", help="print the answer as JSON")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -157,23 +143,6 @@ def _serve(args: argparse.Namespace) -> int:
         sim.stop()
         server.close()
     print("sms-mock stopped.", flush=True)
-    return 0
-
-
-def _pay(args: argparse.Namespace) -> int:
-    try:
-        invoice = ControlClient(args.url).pay(args.payreq)
-    except SimulatorUnavailable as exc:
-        print(f"sms-mock: {exc}", file=sys.stderr)
-        return 2
-    except ControlError as exc:
-        print(f"sms-mock: payment refused: {exc.message}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(invoice, indent=2))
-    else:
-        amount, payment_hash = invoice["amount_sat"], invoice["payment_hash"]
-        print(f"paid {amount} sat: invoice {payment_hash} is {invoice['state']}")
     return 0
 
 

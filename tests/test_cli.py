@@ -105,7 +105,7 @@ def test_pay_from_a_shell(live: str, capsys) -> None:  # type: ignore[no-untyped
     assert main(["pay", order["payreq"], "--url", live]) == 0
     assert capsys.readouterr().out == f"paid 3000 sat: invoice {order['orderId']} is ACCEPTED\n"
     assert main(["pay", order["payreq"], "--url", live]) == 1
-    assert "payment refused: invoice is ACCEPTED, not OPEN" in capsys.readouterr().err
+    assert "refused (409): invoice is ACCEPTED, not OPEN" in capsys.readouterr().err
     assert main(["pay", "lnbc1garbage", "--url", live, "--json"]) == 1
     assert "not a valid BOLT11 payment request" in capsys.readouterr().err
 

@@ -1,0 +1,179 @@
+"""Shell commands that drive a running simulator through its control API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from mock_server.testing.client import (
+    DEFAULT_URL,
+    ControlClient,
+    ControlError,
+    SimulatorUnavailable,
+)
+
+SMS4SATS_ORDER = re.compile(r"^[0-9a-fA-F]{64}$")
+Command = Callable[[ControlClient, argparse.Namespace], Any]
+
+
+def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    pay = commands.add_parser("pay", help="pay a hold invoice with the simulated wallet")
+    pay.add_argument("payreq", help="the BOLT11 payment request (lnbc...)")
+    _register(pay, _pay, _show_invoice)
+
+    advance = commands.add_parser(
+        "advance", help="move the clock forward (90, 90s, 20m, 1h30m, 2d)"
+    )
+    advance.add_argument("duration")
+    _register(advance, _advance, _show_clock)
+
+    deliver = commands.add_parser(
+        "deliver",
+        help="deliver a code (sms4sats order id) or an SMS (smsVerificationService order id)",
+    )
+    deliver.add_argument("order_id")
+    deliver.add_argument(
+        "code", nargs="?", help="the code or OTP (default: six digits from the seed)"
+    )
+    _register(deliver, _deliver, _show_mapping)
+
+    journal = commands.add_parser("requests", help="the request journal")
+    journal.add_argument("--api", choices=("sms4sats", "smsverify"))
+    journal.add_argument("--method")
+    journal.add_argument("--path", help="an exact path or a glob (/api/v1/order/*)")
+    journal.add_argument("--limit", type=int, help="the newest N")
+    _register(journal, _requests, _show_requests)
+
+    callbacks = commands.add_parser(
+        "callbacks", help="the callbacks and webhooks sent, with their attempts"
+    )
+    callbacks.add_argument("--api", choices=("sms4sats", "smsverify"))
+    callbacks.add_argument("--state", choices=("pending", "delivered", "failed"))
+    _register(callbacks, _callbacks, _show_callbacks)
+
+    scenario = commands.add_parser(
+        "scenario", help="show the scenario in force, or switch to NAME (keeping state)"
+    )
+    scenario.add_argument("name", nargs="?")
+    scenario.add_argument("--reset", action="store_true", help="start afresh in it instead")
+    _register(scenario, _scenario, _show_scenario)
+
+
+def _register(
+    parser: argparse.ArgumentParser, command: Command, show: Callable[[Any], str]
+) -> None:
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"the simulator (default {DEFAULT_URL})")
+    parser.add_argument("--json", action="store_true", help="print the answer as JSON")
+    parser.set_defaults(run=lambda args: _run(command, show, args))
+
+
+def _run(command: Command, show: Callable[[Any], str], args: argparse.Namespace) -> int:
+    try:
+        answer = command(ControlClient(args.url), args)
+    except SimulatorUnavailable as exc:
+        print(f"sms-mock: {exc}", file=sys.stderr)
+        return 2
+    except ControlError as exc:
+        print(f"sms-mock: refused ({exc.status}): {exc.message}", file=sys.stderr)
+        return 1
+    sys.stdout.write(json.dumps(answer, indent=2) + "\n" if args.json else show(answer))
+    return 0
+
+
+# -- commands ----------------------------------------------------------------------------
+def _pay(client: ControlClient, args: argparse.Namespace) -> Any:
+    return client.pay(args.payreq)
+
+
+def _advance(client: ControlClient, args: argparse.Namespace) -> Any:
+    text = args.duration
+    return client.advance(float(text) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) else text)
+
+
+def _deliver(client: ControlClient, args: argparse.Namespace) -> Any:
+    if SMS4SATS_ORDER.match(args.order_id):
+        return client.deliver_code(args.order_id, args.code)
+    return client.deliver_sms(args.order_id, otp=args.code)
+
+
+def _requests(client: ControlClient, args: argparse.Namespace) -> Any:
+    return client.requests(api=args.api, method=args.method, path=args.path, limit=args.limit)
+
+
+def _callbacks(client: ControlClient, args: argparse.Namespace) -> Any:
+    return client.callbacks(api=args.api, state=args.state)
+
+
+def _scenario(client: ControlClient, args: argparse.Namespace) -> Any:
+    if args.name and args.reset:
+        client.reset(args.name)
+        return client.scenario()
+    if args.name:
+        return client.use_scenario(args.name)
+    return client.scenario()
+
+
+# -- human-friendly output ---------------------------------------------------------------
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(c) for c in headers]] + [
+        ["" if c is None else str(c) for c in row] for row in rows
+    ]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
+
+
+def _show_invoice(invoice: dict[str, Any]) -> str:
+    amount, payment_hash = invoice["amount_sat"], invoice["payment_hash"]
+    return f"paid {amount} sat: invoice {payment_hash} is {invoice['state']}\n"
+
+
+def _show_clock(clock: dict[str, Any]) -> str:
+    return f"now {clock['now']} ({clock['mode']} clock), {clock.get('events_run', 0)} events run\n"
+
+
+def _show_mapping(answer: dict[str, Any]) -> str:
+    return table(("field", "value"), sorted(answer.items()))
+
+
+def _show_requests(entries: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            e["time"],
+            e["api"],
+            e["method"],
+            e["path"],
+            e["status"],
+            (e.get("fault") or {}).get("rule", ""),
+        )
+        for e in entries
+    ]
+    return table(("time", "api", "method", "path", "status", "fault"), rows)
+
+
+def _show_callbacks(callbacks: list[dict[str, Any]]) -> str:
+    rows = [
+        (
+            c["id"],
+            c["api"],
+            c["event"],
+            c["url"],
+            c["state"],
+            len(c["attempts"]),
+            c.get("next_attempt_at"),
+        )
+        for c in callbacks
+    ]
+    return table(("id", "api", "event", "url", "state", "attempts", "next attempt"), rows)
+
+
+def _show_scenario(info: dict[str, Any]) -> str:
+    available = ", ".join(info["available"])
+    return f"{info['name']}: {info.get('description', '')}\navailable: {available}\n"

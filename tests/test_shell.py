@@ -1,0 +1,90 @@
+"""The shell commands, run against a served simulator as a user runs them."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+
+from mock_server.cli import main
+from mock_server.shell import table
+from tests.support import BEARER
+
+
+@pytest.fixture
+def manual(live: str) -> str:
+    requests.post(f"{live}/_mock/reset", json={"scenario": "manual"}, timeout=5)
+    return live
+
+
+def _order(base: str) -> dict:
+    return requests.post(
+        f"{base}/createorder", json={"country": 187, "service": "tg"}, timeout=5
+    ).json()
+
+
+def test_advance_accepts_seconds_and_durations(manual: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["advance", "20m", "--url", manual]) == 0
+    assert capsys.readouterr().out == "now 2026-01-01T00:20:00Z (virtual clock), 0 events run\n"
+    assert main(["advance", "90", "--url", manual, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["now"] == "2026-01-01T00:21:30Z"
+    assert main(["advance", "soon", "--url", manual]) == 1
+    assert "refused (400)" in capsys.readouterr().err
+
+
+def test_pay_then_deliver_a_code(manual: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    order = _order(manual)
+    assert main(["pay", order["payreq"], "--url", manual]) == 0
+    assert capsys.readouterr().out == f"paid 3000 sat: invoice {order['orderId']} is ACCEPTED\n"
+    assert main(["deliver", order["orderId"], "654321", "--url", manual]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].split() == ["field", "value"]
+    assert "code       654321" in out
+    assert main(["deliver", order["orderId"], "--url", manual]) == 1
+    assert "has its code already" in capsys.readouterr().err
+
+
+def test_deliver_an_sms_to_a_smsverify_order(manual: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    placed = requests.post(
+        f"{manual}/api/v1/order/temporary/", json={"service_id": 22}, headers=BEARER, timeout=5
+    )
+    order_id = placed.json()["data"]["order_id"]
+    assert main(["deliver", str(order_id), "777", "--url", manual, "--json"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["status"], answer["otp"]) == ("completed", "777")
+
+
+def test_requests_and_callbacks_tables(manual: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    requests.get(f"{manual}/price", timeout=5)
+    requests.get(f"{manual}/api/v1/balance/", headers=BEARER, timeout=5)
+    assert main(["requests", "--api", "sms4sats", "--url", manual]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["time", "api", "method", "path", "status", "fault"]
+    assert lines[2].split() == ["2026-01-01T00:00:00Z", "sms4sats", "GET", "/price", "200"]
+    assert len(lines) == 3
+    assert main(["callbacks", "--url", manual, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_scenario_show_switch_and_reset(manual: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["scenario", "--url", manual]) == 0
+    assert capsys.readouterr().out.startswith("manual: Nothing happens on its own")
+    assert main(["scenario", "no-numbers", "--url", manual]) == 0
+    assert capsys.readouterr().out.startswith("no-numbers: ")
+    assert main(["scenario", "default", "--reset", "--url", manual]) == 0
+    assert requests.get(f"{manual}/_mock/scenario", timeout=5).json()["name"] == "default"
+    assert main(["scenario", "nope", "--url", manual]) == 1
+    assert "unknown scenario 'nope'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "command", [["advance", "1m"], ["requests"], ["callbacks"], ["scenario"], ["deliver", "1"]]
+)
+def test_no_server_is_a_clear_exit_2(command: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main([*command, "--url", "http://127.0.0.1:9"]) == 2
+    assert "no simulator answers at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_table_lines_up_columns() -> None:
+    assert table(("a", "bb"), [(1, None), ("long", 2)]) == "a     bb\n----  --\n1\nlong  2\n"
