@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -17,6 +18,7 @@ from mock_server.testing.client import (
 )
 
 SMS4SATS_ORDER = re.compile(r"^[0-9a-fA-F]{64}$")
+URL_VARIABLE = "SMS_MOCK_URL"
 Command = Callable[[ControlClient, argparse.Namespace], Any]
 
 
@@ -66,7 +68,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 def _register(
     parser: argparse.ArgumentParser, command: Command, show: Callable[[Any], str]
 ) -> None:
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"the simulator (default {DEFAULT_URL})")
+    default = os.environ.get(URL_VARIABLE, DEFAULT_URL)
+    parser.add_argument(
+        "--url", default=default, help=f"the simulator (${URL_VARIABLE}, or {DEFAULT_URL})"
+    )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
     parser.set_defaults(run=lambda args: _run(command, show, args))
 

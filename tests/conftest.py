@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from waitress import create_server
 
 from mock_server.app import create_app, simulation_of
 from mock_server.engine.simulation import Simulation
+from mock_server.testing.server import serving
 from tests.support import Faulty
 
 
@@ -39,12 +38,8 @@ def served_app() -> Flask:
 @pytest.fixture(scope="session")
 def live_url(served_app: Flask) -> Iterator[str]:
     """The strict simulator served by waitress on a free port, for tests over real HTTP."""
-    server = create_server(served_app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with serving(served_app) as url:
+        yield url
 
 
 @pytest.fixture
@@ -62,12 +57,8 @@ def fault_app() -> Flask:
 
 @pytest.fixture(scope="session")
 def fault_url(fault_app: Flask) -> Iterator[str]:
-    server = create_server(fault_app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    thread.join(timeout=5)
+    with serving(fault_app) as url:
+        yield url
 
 
 @pytest.fixture

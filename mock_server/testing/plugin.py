@@ -18,7 +18,6 @@ freezegun in your test does not move it, and it does not move freezegun's.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +25,7 @@ from typing import Any
 import pytest
 
 from mock_server.testing.client import ControlClient
+from mock_server.testing.server import serving
 
 DEFAULT_SCENARIO = "default"
 
@@ -67,19 +67,11 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def sms_mock_server() -> Iterator[SimulatorServer]:
     """An sms-mock server for the whole session, on the virtual clock."""
-    from waitress import create_server
-
     from mock_server.app import create_app
 
     app = create_app(DEFAULT_SCENARIO, clock="virtual")
-    server = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, name="sms-mock", daemon=True)
-    thread.start()
-    try:
-        yield SimulatorServer(f"http://127.0.0.1:{server.effective_port}", app)
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with serving(app) as url:
+        yield SimulatorServer(url, app)
 
 
 @pytest.fixture

@@ -1,0 +1,69 @@
+"""How long the pytest plugin's server takes from nothing to its first answered request.
+
+Run by hand: ``python benchmarks/plugin_startup.py``. Measures what the session fixture does:
+create the app on the virtual clock, bind waitress to a free port, start its thread, and answer
+GET /_mock/health; then the per-test reset.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import urllib.request
+
+from mock_server.app import create_app
+from mock_server.testing import ControlClient
+from mock_server.testing.server import serving
+
+
+def once() -> tuple[float, float]:
+    started = time.perf_counter()
+    app = create_app("default", clock="virtual")
+    with serving(app) as url:
+        with urllib.request.urlopen(f"{url}/_mock/health", timeout=5) as response:
+            response.read()
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        ControlClient(url).reset("default")
+        reset = time.perf_counter() - started
+    return first, reset
+
+
+COLD = """
+import time
+t0 = time.perf_counter()
+import mock_server.testing.plugin  # what pytest imports when it starts (the pytest11 entry point)
+t1 = time.perf_counter()
+from benchmarks.plugin_startup import once
+first, _ = once()
+print(f"{(t1 - t0) * 1000:.0f} {first * 1000:.0f}")
+"""
+
+
+def cold() -> tuple[float, float]:
+    """A fresh process: (importing the plugin at pytest start, the fixture's first answer) in ms."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", COLD], capture_output=True, text=True, check=True)
+    imported, first = out.stdout.split()
+    return float(imported), float(first)
+
+
+def main() -> None:
+    colds = [cold() for _ in range(3)]
+    imported = statistics.median(c[0] for c in colds)
+    answered = statistics.median(c[1] for c in colds)
+    print(f"cold process: importing the plugin {imported:.0f} ms (at pytest start),")
+    print(f"              fixture to first answered request {answered:.0f} ms")
+    runs = [once() for _ in range(10)]
+    firsts, resets = [r[0] for r in runs], [r[1] for r in runs]
+    print(
+        f"server start to first answered request: median {statistics.median(firsts) * 1000:.0f} ms,"
+        f" max {max(firsts) * 1000:.0f} ms"
+    )
+    print(f"reset before a test: median {statistics.median(resets) * 1000:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
