@@ -32,6 +32,8 @@ def create_app(
     strict: bool = False,
     library: ScenarioLibrary | None = None,
     max_body_bytes: int = MAX_BODY_BYTES,
+    callback_hosts: set[str] | None = None,
+    control_token: str | None = None,
 ) -> Flask:
     """Build the simulator.
 
@@ -40,9 +42,12 @@ def create_app(
     ``strict`` checks every response against the descriptions and turns a mismatch into a 500
     that says what is wrong (for tests and CI).
     """
-    sim = Simulation(scenario, clock=clock, seed=seed, library=library)
+    sim = Simulation(
+        scenario, clock=clock, seed=seed, library=library, callback_hosts=callback_hosts
+    )
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
+    sim.control_token = control_token
     sim.add_backend("lightning", LightningNode)  # before the APIs whose orders it pays for
     pipeline = Pipeline(app, sim, openapi_dir(), strict=strict)
     for api in APIS:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import logging
 import signal
 import sys
@@ -52,6 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
         type=int,
         default=SERVE_THREADS,
         help=f"worker threads (default {SERVE_THREADS})",
+    )
+    serve.add_argument(
+        "--control-token",
+        help="the control API then demands Authorization: Bearer TOKEN (required off loopback)",
+    )
+    serve.add_argument(
+        "--insecure-control",
+        action="store_true",
+        help="serve off loopback with an open control API",
+    )
+    serve.add_argument(
+        "--callback-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host callbacks and webhooks may go to, besides loopback (repeatable)",
     )
     serve.set_defaults(run=_serve)
 
@@ -103,8 +120,23 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    if not _is_loopback(args.host) and not (args.control_token or args.insecure_control):
+        print(
+            f"sms-mock: serving on {args.host} exposes the control API (reset, accounts, the"
+            " clock) beyond this machine; give --control-token TOKEN, or --insecure-control"
+            " to accept that",
+            file=sys.stderr,
+        )
+        return 2
     try:
-        app = create_app(args.scenario, args.clock, seed=args.seed, strict=args.strict)
+        app = create_app(
+            args.scenario,
+            args.clock,
+            seed=args.seed,
+            strict=args.strict,
+            callback_hosts=set(args.callback_host),
+            control_token=args.control_token,
+        )
     except ScenarioError as exc:
         print(f"sms-mock: cannot load scenario: {exc}", file=sys.stderr)
         return 2
@@ -181,6 +213,15 @@ def _drift(args: argparse.Namespace) -> int:
         base.with_suffix(".md").write_text(report.markdown(run), encoding="utf-8")
         print(f"reports: {base.with_suffix('.xml')} {base.with_suffix('.md')}")
     return 1 if run.differences else 0
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _url_host(host: str) -> str:

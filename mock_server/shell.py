@@ -54,7 +54,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
         "callbacks", help="the callbacks and webhooks sent, with their attempts"
     )
     callbacks.add_argument("--api", choices=("sms4sats", "smsverify"))
-    callbacks.add_argument("--state", choices=("pending", "delivered", "failed"))
+    callbacks.add_argument("--state", choices=("pending", "delivered", "failed", "refused"))
     _register(callbacks, _callbacks, _show_callbacks)
 
     scenario = commands.add_parser(

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from mock_server import __version__
 from mock_server.engine.clock import ClockError, parse_duration, parse_iso
-from mock_server.engine.errors import InvalidRequest, SimulatorError
+from mock_server.engine.errors import InvalidRequest, MissingCredentials, SimulatorError
 from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.simulation import Simulation
 from mock_server.spec.pipeline import ApiRequest, Reply
@@ -21,7 +22,22 @@ class ControlError(InvalidRequest):
     """A control request that cannot be carried out (unknown scenario, clock backwards)."""
 
 
+class ControlTokenRequired(MissingCredentials):
+    message = "this simulator's control API needs its token: Authorization: Bearer <token>"
+
+
+def authenticate(
+    sim: Simulation, backend: object, credentials: dict[str, str], client: str
+) -> None:
+    """When `serve --control-token` set a token, every control call must carry it."""
+    token = sim.control_token
+    if token is not None and not hmac.compare_digest(credentials.get("ControlToken", ""), token):
+        raise ControlTokenRequired()
+
+
 def render_error(error: SimulatorError, operation: object) -> Reply:
+    if error.kind == "unauthorized" and not isinstance(error, ControlTokenRequired):
+        error = ControlTokenRequired()
     status = 404 if error.kind == "not_found" else error.status
     return Reply({"error": error.message}, status, dict(error.headers))
 

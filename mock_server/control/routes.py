@@ -34,4 +34,5 @@ CONTROL_API = ApiDefinition(
     render_error=handlers.render_error,
     prefix="/_mock",
     journaled=False,
+    authenticate=handlers.authenticate,
 )

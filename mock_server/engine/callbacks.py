@@ -7,7 +7,9 @@ the state lock, so a receiver that calls the simulator back before it answers ca
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
+import logging
 import threading
 import time
 import urllib.error
@@ -17,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from mock_server.engine import jsonio
 from mock_server.engine.clock import Clock, iso_utc
@@ -24,9 +27,37 @@ from mock_server.engine.scheduler import Scheduler
 
 # (url, body, timeout) -> HTTP status; raises OSError when no answer came.
 Transport = Callable[[str, bytes, float], int]
-CallbackState = Literal["pending", "delivered", "failed"]
+CallbackState = Literal["pending", "delivered", "failed", "refused"]
 DEFAULT_CAPACITY = 1000
 USER_AGENT = "sms-mock callbacks"
+log = logging.getLogger(__name__)
+
+
+class CallbackAllowList:
+    """Which hosts callbacks may go to: loopback always, plus the hosts named on purpose.
+
+    A shared simulator must not become a way to make requests into a private network: a
+    ``webhookUrl`` comes from whoever calls the API.
+    """
+
+    def __init__(self, hosts: set[str] | None = None, *, allow_all: bool = False) -> None:
+        self.hosts = {h.lower() for h in hosts or set()}
+        self.allow_all = allow_all
+
+    def permits(self, url: str) -> bool:
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+        except ValueError:
+            return False
+        if parts.scheme not in ("http", "https") or not host:
+            return False
+        if self.allow_all or host in self.hosts or host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
 
 
 def post_json(url: str, body: bytes, timeout: float) -> int:
@@ -101,6 +132,7 @@ class CallbackDispatcher:
     ) -> None:
         self.scheduler = scheduler
         self.lock = lock
+        self.allow = CallbackAllowList()
         self.transport = transport
         self._log: deque[Callback] = deque(maxlen=capacity)
         self._ids = itertools.count(1)
@@ -123,6 +155,13 @@ class CallbackDispatcher:
                 next_attempt_at=iso_utc(self.clock.now()),
             )
             self._log.append(callback)
+            if not self.allow.permits(url):
+                callback.state = "refused"
+                callback.next_attempt_at = None
+                log.warning(
+                    "callback to %s refused: its host is not in the callback allow-list", url
+                )
+                return callback
             self._schedule(callback, policy, self.clock.timestamp())
         return callback
 

@@ -45,8 +45,11 @@ class Simulation:
         clock: Clock | ClockMode | None = None,
         seed: int | None = None,
         library: ScenarioLibrary | None = None,
+        callback_hosts: set[str] | None = None,
     ) -> None:
         self.library = library or ScenarioLibrary()
+        self.callback_hosts = {h.lower() for h in callback_hosts or set()}
+        self.control_token: str | None = None  # set by the app; the control API then demands it
         self.store = Store()
         self.lock: threading.RLock = self.store.lock
         self._clock_override = clock
@@ -56,6 +59,7 @@ class Simulation:
         self.scheduler = Scheduler(self.clock, self.lock)
         self.journal = Journal(self.scenario.journal_capacity)
         self.callbacks = CallbackDispatcher(self.scheduler, self.lock)
+        self.callbacks.allow.hosts = set(self.callback_hosts)
         self.random = random.Random(self.seed)
         self.faults = FaultInjector()
         self._named: dict[str, Scenario] = {}
@@ -90,6 +94,7 @@ class Simulation:
             self.scheduler.clock = self.clock
             self.journal = Journal(new.journal_capacity)
             self.callbacks.clear()
+            self.callbacks.allow.hosts = set(self.callback_hosts)
             self.random = random.Random(self.seed)
             self.faults.clear()
             self._named.clear()
@@ -154,7 +159,9 @@ class Simulation:
 
     def _arm(self, scenario: Scenario) -> None:
         self.faults.load(scenario.name, list(scenario.data.get("faults") or []), self.seed)
-        fail_for = (scenario.data.get("callbacks") or {}).get("fail_for")
+        callbacks = scenario.data.get("callbacks") or {}
+        self.callbacks.allow.hosts.update(h.lower() for h in callbacks.get("allow_hosts") or [])
+        fail_for = callbacks.get("fail_for")
         if scenario is self.scenario:
             self.callbacks.outage_until = (
                 self.clock.timestamp() + float(fail_for) if fail_for else None

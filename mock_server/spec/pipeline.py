@@ -80,7 +80,7 @@ Handler = Callable[[ApiRequest], Reply]
 ErrorRenderer = Callable[[SimulatorError, Operation | None], Reply]
 # Checks the credentials a request carries (and its client address, for limits) against the
 # API's state; raises to refuse them.
-Authenticator = Callable[["Backend | None", dict[str, str], str], None]
+Authenticator = Callable[["Simulation", "Backend | None", dict[str, str], str], None]
 
 
 @dataclass(frozen=True)
@@ -246,7 +246,8 @@ class Pipeline:
             credentials = _credentials(bound, request.headers)
             backend = self.sim.backend(bound.api.name) if bound.api.backend else None
             if bound.api.authenticate is not None:
-                bound.api.authenticate(backend, credentials, request.remote_addr or "unknown")
+                client = request.remote_addr or "unknown"
+                bound.api.authenticate(self.sim, backend, credentials, client)
             parsed = bound.validator.parse(
                 path=path_args,
                 query={k: request.args.getlist(k) for k in request.args},
@@ -412,9 +413,26 @@ def _credential(kind: str, key_name: str, scheme: str, headers: Mapping[str, str
     return None
 
 
+_SECRETS = {"authorization", "x-api-key"}
+
+
 def _journal_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    """Request headers as the journal keeps them (credentials kept: tests assert on them)."""
-    return {k: v for k, v in headers.items() if k.lower() not in {"content-length", "host"}}
+    """Request headers as the journal keeps them, keys masked (their last 4 characters tell
+    keys apart)."""
+    return {
+        k: mask_secret(v) if k.lower() in _SECRETS else v
+        for k, v in headers.items()
+        if k.lower() not in {"content-length", "host"}
+    }
+
+
+def mask_secret(value: str) -> str:
+    """``Bearer test-smsverify-key`` -> ``Bearer ****-key``; short secrets -> ``****``."""
+    scheme, space, secret = value.partition(" ")
+    if not space:
+        scheme, secret = "", value
+    masked = "****" + secret[-4:] if len(secret) > 8 else "****"
+    return f"{scheme} {masked}" if scheme else masked
 
 
 def _journal_body() -> Any:

@@ -7,12 +7,14 @@ own message.
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.parse
 import urllib.request
 from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+TOKEN_VARIABLE = "SMS_MOCK_TOKEN"  # the control token of `serve --control-token`
 
 
 class ControlError(Exception):
@@ -29,9 +31,12 @@ class SimulatorUnavailable(ConnectionError):
 
 
 class ControlClient:
-    def __init__(self, base_url: str = DEFAULT_URL, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self, base_url: str = DEFAULT_URL, *, timeout: float = 10.0, token: str | None = None
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE)
 
     # -- the control API -----------------------------------------------------------------
     def health(self) -> dict[str, Any]:
@@ -122,11 +127,11 @@ class ControlClient:
     # -- plumbing ------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": "application/json"} if data is not None else {}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         request = urllib.request.Request(
-            self.base_url + path,
-            data=data,
-            method=method,
-            headers={"Content-Type": "application/json"} if data is not None else {},
+            self.base_url + path, data=data, method=method, headers=headers
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:

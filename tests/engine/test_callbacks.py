@@ -7,7 +7,12 @@ from typing import ClassVar
 
 import pytest
 
-from mock_server.engine.callbacks import CallbackDispatcher, RetryPolicy, post_json
+from mock_server.engine.callbacks import (
+    CallbackAllowList,
+    CallbackDispatcher,
+    RetryPolicy,
+    post_json,
+)
 from mock_server.engine.clock import Clock
 from mock_server.engine.scheduler import Scheduler
 
@@ -31,7 +36,9 @@ class Receiver:
 
 def _dispatcher(transport: Receiver) -> tuple[Scheduler, CallbackDispatcher]:
     scheduler = Scheduler(Clock("virtual", start=datetime(2026, 1, 1, tzinfo=UTC)))
-    return scheduler, CallbackDispatcher(scheduler, scheduler.lock, transport=transport)
+    dispatcher = CallbackDispatcher(scheduler, scheduler.lock, transport=transport)
+    dispatcher.allow = CallbackAllowList(allow_all=True)
+    return scheduler, dispatcher
 
 
 def test_a_callback_is_posted_when_the_clock_runs_and_recorded() -> None:
@@ -82,6 +89,7 @@ def test_delivery_gives_up_after_the_policy_window() -> None:
 def test_log_filters_and_is_bounded() -> None:
     scheduler = Scheduler(Clock("virtual"))
     dispatcher = CallbackDispatcher(scheduler, scheduler.lock, capacity=2, transport=Receiver())
+    dispatcher.allow = CallbackAllowList(allow_all=True)
     for api in ("a", "b", "b"):
         dispatcher.send(api, "e", "http://x", {})
     assert [c.api for c in dispatcher.log()] == ["b", "b"]
@@ -128,3 +136,33 @@ def test_post_json_makes_a_real_http_post(hook_url: str) -> None:
 def test_post_json_to_a_closed_port_raises_oserror() -> None:
     with pytest.raises(OSError):
         post_json("http://127.0.0.1:9/nothing", b"{}", 2)
+
+
+@pytest.mark.parametrize(
+    ("url", "allowed"),
+    [
+        ("http://127.0.0.1:9000/api/callback", True),
+        ("http://localhost/hook", True),
+        ("http://[::1]:8080/hook", True),
+        ("https://hooks.qa.example/x", True),  # named on purpose
+        ("http://10.0.0.5/admin", False),
+        ("http://169.254.169.254/latest/meta-data", False),
+        ("http://internal.corp/hook", False),
+        ("ftp://127.0.0.1/x", False),
+        ("not a url", False),
+    ],
+)
+def test_the_allow_list_lets_only_loopback_and_named_hosts_through(url: str, allowed: bool) -> None:
+    assert CallbackAllowList({"hooks.qa.example"}).permits(url) is allowed
+
+
+def test_a_refused_target_is_never_posted_and_is_visible(caplog: pytest.LogCaptureFixture) -> None:
+    receiver = Receiver()
+    scheduler = Scheduler(Clock("virtual"))
+    dispatcher = CallbackDispatcher(scheduler, scheduler.lock, transport=receiver)
+    callback = dispatcher.send("sms4sats", "sent", "http://10.1.2.3/steal", {"a": 1})
+    scheduler.advance(3600)
+    assert receiver.bodies == []
+    assert (callback.state, callback.attempts, callback.next_attempt_at) == ("refused", [], None)
+    assert dispatcher.log(state="refused") == [callback]
+    assert "callback to http://10.1.2.3/steal refused" in caplog.text

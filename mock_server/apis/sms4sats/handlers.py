@@ -10,12 +10,15 @@ from mock_server.apis.sms4sats.models import Order, Sms4satsBackend
 from mock_server.spec.pipeline import ApiRequest, Reply
 
 if TYPE_CHECKING:
+    from mock_server.engine.simulation import Simulation
     from mock_server.engine.store import Backend
 
 API_KEY = "ApiKey"
 
 
-def authenticate(backend: Backend | None, credentials: dict[str, str], client: str) -> None:
+def authenticate(
+    sim: Simulation, backend: Backend | None, credentials: dict[str, str], client: str
+) -> None:
     """sms4sats checks no key up front; a scenario may limit the rate per client address."""
     assert isinstance(backend, Sms4satsBackend)
     backend.throttle(client)

@@ -12,12 +12,15 @@ from mock_server.engine.clock import iso_utc
 from mock_server.spec.pipeline import ApiRequest, Reply
 
 if TYPE_CHECKING:
+    from mock_server.engine.simulation import Simulation
     from mock_server.engine.store import Backend
 
 BEARER = "BearerAuth"
 
 
-def authenticate(backend: Backend | None, credentials: dict[str, str], client: str) -> None:
+def authenticate(
+    sim: Simulation, backend: Backend | None, credentials: dict[str, str], client: str
+) -> None:
     """Every /api/v1 call needs the Bearer key of a known account, within its rate limit."""
     assert isinstance(backend, SmsVerifyBackend)
     backend.authenticate(credentials[BEARER])

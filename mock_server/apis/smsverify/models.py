@@ -182,6 +182,10 @@ class SmsVerifyBackend(Backend):
                 account = self.accounts[api_key] = Account(api_key, usd(0), callback_url)
             elif callback_url is not None:
                 account.callback_url = callback_url
+            if callback_url:  # named on purpose (scenario or control API): callbacks may go there
+                host = urlsplit(callback_url).hostname
+                if host:
+                    self.sim.callbacks.allow.hosts.add(host.lower())
             if balance is not None and balance != account.balance:
                 change = balance - account.balance
                 kind = "deposit" if change > 0 else "withdrawal"
