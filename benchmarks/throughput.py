@@ -25,10 +25,10 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 ROOT = Path(__file__).resolve().parents[1]
 PRISM_DIR = ROOT / "benchmarks" / ".prism"
@@ -146,13 +146,12 @@ def _free_port() -> int:
 def _process(command: list[str], label: str) -> Iterator[str]:
     port = _free_port()
     # A log file, not a pipe: a pipe nobody reads fills up and blocks the server mid-run.
-    log = tempfile.NamedTemporaryFile(
-        "w+b", prefix=f"{label.replace(' ', '-')}-", suffix=".log", delete=False
-    )
-    process = subprocess.Popen([*command, str(port)], stdout=subprocess.DEVNULL, stderr=log)
+    log = Path(tempfile.gettempdir()) / f"sms-mock-bench-{label.replace(' ', '-')}-{port}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen([*command, str(port)], stdout=subprocess.DEVNULL, stderr=sink)
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(url, process, label, Path(log.name))
+        _wait_until_up(url, process, label, log)
         yield url
     finally:
         process.terminate()
@@ -175,7 +174,7 @@ def _wait_until_up(url: str, process: subprocess.Popen, label: str, log: Path) -
         if process.poll() is not None:
             raise SystemExit(f"{label} did not start: {log.read_text(errors='replace')[-2000:]}")
         try:
-            urllib.request.urlopen(url + "/price", timeout=1)  # noqa: S310
+            urllib.request.urlopen(url + "/price", timeout=1)
             return
         except urllib.error.HTTPError:
             return  # answering, even if with an error
@@ -191,7 +190,7 @@ def _create_order(base: str) -> str:
         method="POST",
         headers={"Content-Type": "application/json"},
     )
-    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())["orderId"]
 
 
@@ -244,18 +243,20 @@ def _table(rows: list[tuple[str, dict[str, Result]]], args: argparse.Namespace) 
     lines = [
         "# Throughput: sms-mock, Prism and the bare-Flask ceiling",
         "",
-        f"`python -m benchmarks.throughput`, {args.connections} connections, {args.seconds} s per case,"
-        f" {os.cpu_count()} cores; wrk on the same machine. req/s and latency (ms, p50/p99).",
+        f"`python -m benchmarks.throughput`, {args.connections} connections,"
+        f" {args.seconds} s per case, {os.cpu_count()} cores; wrk on the same machine."
+        " req/s and latency (ms, p50/p99).",
         "",
-        "| request | sms-mock req/s | Prism req/s | bare Flask req/s | ours / Prism | ours / ceiling |"
-        " sms-mock p50/p99 | Prism p50/p99 | non-2xx (ours, Prism) |",
+        "| request | sms-mock req/s | Prism req/s | bare Flask req/s | ours / Prism"
+        " | ours / ceiling | sms-mock p50/p99 | Prism p50/p99 | non-2xx (ours, Prism) |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, measured in rows:
         ours, prism, ceiling = measured["sms-mock"], measured["Prism"], measured["bare Flask"]
         lines.append(
-            f"| {name} | {ours.rps:.0f} | {prism.rps:.0f} | {ceiling.rps:.0f} | {ours.rps / prism.rps:.2f} |"
-            f" {ours.rps / ceiling.rps:.2f} | {ours.p50_ms:.1f}/{ours.p99_ms:.1f} |"
+            f"| {name} | {ours.rps:.0f} | {prism.rps:.0f} | {ceiling.rps:.0f}"
+            f" | {ours.rps / prism.rps:.2f} | {ours.rps / ceiling.rps:.2f}"
+            f" | {ours.p50_ms:.1f}/{ours.p99_ms:.1f} |"
             f" {prism.p50_ms:.1f}/{prism.p99_ms:.1f} | {ours.errors}, {prism.errors} |"
         )
     return "\n".join(lines) + "\n"

@@ -33,12 +33,10 @@ def main() -> None:
     ran = sim.scheduler.advance(24 * 3600)
     elapsed = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(
-        f"1,000 orders: {pending} pending events; advancing 24 h ran {ran} in {elapsed * 1000:.0f} ms"
-    )
-    print(
-        f"peak resident memory {after / 1024:.0f} MB ({(after - before) / 1024:.1f} MB for the orders)"
-    )
+    print(f"1,000 orders: {pending} pending events; advancing 24 h ran {ran}")
+    print(f"  in {elapsed * 1000:.0f} ms")
+    grown = (after - before) / 1024
+    print(f"peak resident memory {after / 1024:.0f} MB ({grown:.1f} MB for the orders)")
 
 
 if __name__ == "__main__":
