@@ -73,12 +73,13 @@ def _register(
         "--url", default=default, help=f"the simulator (${URL_VARIABLE}, or {DEFAULT_URL})"
     )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
+    parser.add_argument("--token", help="the server's control token (default $SMS_MOCK_TOKEN)")
     parser.set_defaults(run=lambda args: _run(command, show, args))
 
 
 def _run(command: Command, show: Callable[[Any], str], args: argparse.Namespace) -> int:
     try:
-        answer = command(ControlClient(args.url), args)
+        answer = command(ControlClient(args.url, token=args.token), args)
     except SimulatorUnavailable as exc:
         print(f"sms-mock: {exc}", file=sys.stderr)
         return 2
