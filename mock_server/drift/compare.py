@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mock_server.engine.jsonio import json_type
 from mock_server.spec.document import Operation, SpecDocument
 
 KINDS = (
@@ -103,7 +104,7 @@ def _shape(doc: SpecDocument, schema: Any, value: Any, where: str) -> list[tuple
     if "allOf" in schema:
         return [d for part in schema["allOf"] for d in _shape(doc, part, value, where)]
     if not _type_fits(schema, value):
-        return [("type changed", where, f"{_type_name(value)}, documented {_declared(schema)}")]
+        return [("type changed", where, f"{json_type(value)}, documented {_declared(schema)}")]
     found: list[tuple[str, str, str]] = []
     if isinstance(value, dict):
         properties = schema.get("properties") or {}
@@ -114,9 +115,7 @@ def _shape(doc: SpecDocument, schema: Any, value: Any, where: str) -> list[tuple
             if name in properties:
                 found += _shape(doc, properties[name], item, f"{where}.{name}")
             elif properties or schema.get("additionalProperties") is False:
-                found.append(
-                    ("new field", f"{where}.{name}", f"{_type_name(item)}, not documented")
-                )
+                found.append(("new field", f"{where}.{name}", f"{json_type(item)}, not documented"))
     elif isinstance(value, list) and "items" in schema:
         seen: set[tuple[str, str, str]] = set()
         for item in value:
@@ -156,15 +155,3 @@ def _declared(schema: dict[str, Any]) -> str:
         return repr(schema["const"])
     declared = schema.get("type", "any")
     return " or ".join(declared) if isinstance(declared, list) else str(declared)
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if value is None:
-        return "null"
-    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)

@@ -30,3 +30,16 @@ def dumps(value: Any) -> str:
     if not decimals:
         return text
     return _PLACEHOLDER.sub(lambda m: format(decimals[int(m.group(1))], "f"), text)
+
+
+def json_type(value: Any) -> str:
+    """The JSON Schema type name of a parsed JSON value (``True`` is a boolean, not an integer)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float | Decimal):
+        return "number"
+    if value is None:
+        return "null"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)

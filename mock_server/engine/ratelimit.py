@@ -15,6 +15,15 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class RateLimitSettings:
+    """A scenario's rate limit: on or off, requests per window, the window in seconds."""
+
+    enabled: bool = True
+    limit: int = 60
+    window: float = 60.0
+
+
+@dataclass(frozen=True)
 class Decision:
     allowed: bool
     remaining: int

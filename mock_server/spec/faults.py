@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from mock_server.engine import jsonio
-from mock_server.engine.errors import InvalidRequest, RateLimitExceeded, SimulatorError
+from mock_server.engine.errors import InvalidRequest, RateLimitExceeded
 from mock_server.engine.faults import Fault, RequestFacts, apply_drift
 from mock_server.engine.scenarios import Scenario, ScenarioError
 
@@ -138,12 +138,3 @@ def _disconnect() -> Exception:
     except ImportError:  # pragma: no cover - waitress is a dependency
         return ConnectionAbortedError("sms-mock fault: connection reset")
     return ClientDisconnected("sms-mock fault: connection reset")
-
-
-__all__ = [
-    "SCENARIO_HEADER",
-    "ResetConnections",
-    "SimulatorError",
-    "after_handler",
-    "before_handler",
-]

@@ -20,6 +20,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mock_server.engine.errors import InvalidRequest, NotFound
+from mock_server.engine.jsonio import json_type
 from mock_server.spec.document import Operation, Parameter, SpecDocument
 
 _INTEGER = re.compile(r"^-?[0-9]+$")
@@ -196,18 +197,8 @@ def _allowed_types(schema: Any, doc: SpecDocument) -> set[str]:
         for sub in schema.get(key, []):
             types |= _allowed_types(sub, doc)
     for value in [*schema.get("enum", []), *([schema["const"]] if "const" in schema else [])]:
-        types.add(_json_type(value))
+        types.add(json_type(value))
     return types or {"string"}
-
-
-def _json_type(value: Any) -> str:
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    return "string"
 
 
 def _coerce(text: str, types: set[str]) -> Any:

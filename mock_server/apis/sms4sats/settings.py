@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 from mock_server.apis.sms4sats.catalog import Catalog, Country
 from mock_server.engine.callbacks import RetryPolicy
+from mock_server.engine.ratelimit import RateLimitSettings
+
+NO_RATE_LIMIT = RateLimitSettings(enabled=False)  # the documents show no sms4sats rate limit
 
 Kind = Literal["receive", "send", "email", "fund"]
 # Documented: "If no code is received within 20 minutes" (one page), "21 minutes" (the others).
@@ -23,13 +26,6 @@ class Timing:
     auto_cancel_after: float = AUTO_CANCEL_AFTER
     cancel_allowed_after: float = 120
     rental_lifetime: float = 4 * 3600
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    enabled: bool = False
-    limit: int = 60
-    window: float = 60.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +67,7 @@ class Settings:
         )
     )
     referral_percent: int = 10
-    rate_limit: RateLimit = field(default_factory=RateLimit)
+    rate_limit: RateLimitSettings = field(default_factory=lambda: NO_RATE_LIMIT)
 
     @classmethod
     def from_scenario(cls, section: dict[str, Any], seed: int) -> Settings:
@@ -120,9 +116,9 @@ class Settings:
         return Outcome("code" if kind == "receive" else "delivered")
 
 
-def _rate_limit(given: dict[str, Any] | None) -> RateLimit:
+def _rate_limit(given: dict[str, Any] | None) -> RateLimitSettings:
     """Off unless the scenario sets it; setting it switches it on unless it says otherwise."""
-    return RateLimit(**{"enabled": True, **given}) if given else RateLimit()
+    return RateLimitSettings(**given) if given else NO_RATE_LIMIT
 
 
 def _check_rule(catalog: Catalog, where: str, rule: dict[str, Any]) -> None:

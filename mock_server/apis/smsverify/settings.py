@@ -7,13 +7,7 @@ from typing import Any
 
 from mock_server.apis.smsverify.catalog import Catalog
 from mock_server.engine.callbacks import RetryPolicy
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    enabled: bool = True
-    limit: int = 60
-    window: float = 60.0
+from mock_server.engine.ratelimit import RateLimitSettings
 
 
 @dataclass(frozen=True)
@@ -47,7 +41,7 @@ CALLBACK_RETRY = RetryPolicy(
 @dataclass(frozen=True)
 class Settings:
     catalog: Catalog = field(default_factory=Catalog)
-    rate_limit: RateLimit = field(default_factory=RateLimit)
+    rate_limit: RateLimitSettings = field(default_factory=RateLimitSettings)
     timing: Timing = field(default_factory=Timing)
     outcomes: tuple[OutcomeRule, ...] = ()
     callback_retry: RetryPolicy = CALLBACK_RETRY
@@ -57,7 +51,7 @@ class Settings:
         retry = {**CALLBACK_RETRY.__dict__, **(section.get("callback_retry") or {})}
         return cls(
             catalog=Catalog.from_scenario(section),
-            rate_limit=RateLimit(**(section.get("rate_limit") or {})),
+            rate_limit=RateLimitSettings(**(section.get("rate_limit") or {})),
             timing=Timing(**(section.get("timing") or {})),
             outcomes=tuple(OutcomeRule(**rule) for rule in section.get("outcomes") or ()),
             callback_retry=RetryPolicy(**retry),
