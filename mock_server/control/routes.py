@@ -33,6 +33,6 @@ CONTROL_API = ApiDefinition(
     handlers=ROUTES,
     render_error=handlers.render_error,
     prefix="/_mock",
-    journaled=False,
+    simulated=False,
     authenticate=handlers.authenticate,
 )

@@ -153,8 +153,9 @@ class FaultInjector:
                 FaultRule.from_scenario(i, raw, seed) for i, raw in enumerate(faults)
             ]
 
-    def has(self, scenario_name: str) -> bool:
-        return scenario_name in self._rules
+    def armed(self, scenario_name: str) -> bool:
+        """Whether the scenario has any fault rule (a request under it needs looking at)."""
+        return bool(self._rules.get(scenario_name))
 
     def clear(self) -> None:
         with self._lock:

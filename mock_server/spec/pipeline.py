@@ -98,7 +98,8 @@ class ApiDefinition:
     prefix: str = "/"
     backend: Callable[[Simulation], Backend] | None = None
     authenticate: Authenticator | None = None
-    journaled: bool = True
+    # A simulated API: journaled, open to faults and to X-Mock-Scenario. The control API is not.
+    simulated: bool = True
 
 
 class BindingError(RuntimeError):
@@ -156,7 +157,6 @@ class Pipeline:
         self.spec_dir = spec_dir
         self.strict = strict
         self.apis: list[ApiDefinition] = []
-        self.documents: dict[str, SpecDocument] = {}
         self._bound: dict[tuple[str, str], _Bound] = {}  # (rule, METHOD) -> bound op
         app.register_error_handler(HTTPException, self._http_error)
         app.register_error_handler(Exception, self._unexpected_error)
@@ -194,10 +194,6 @@ class Pipeline:
             )
         self.apis.append(api)
         self.apis.sort(key=lambda a: len(a.prefix), reverse=True)
-        self.documents[api.name] = doc
-
-    def operations(self) -> list[Operation]:
-        return [b.op for b in self._bound.values()]
 
     # -- serving -------------------------------------------------------------------------
     def _view(self, rule: str) -> Callable[..., Response]:
@@ -216,16 +212,19 @@ class Pipeline:
     def _serve(self, bound: _Bound, path_args: dict[str, str]) -> Response:
         """Faults first (under the request's scenario), then credentials (as the real servers'
         auth layers do), then the request's shape, then the handler."""
-        if not bound.api.journaled:  # the control API: no scenarios, no faults
+        if not bound.api.simulated:  # the control API: no scenarios, no faults
             return self._respond(self._handle(bound, path_args), bound)
         try:
             scenario = requested_scenario(self.sim, request.headers)
         except SimulatorError as error:  # about the simulator, not the API: no strict check
             return self._respond(bound.api.render_error(error, bound.op), None)
         with self.sim.requested(scenario):
-            raw = request.get_data(cache=True)
-            facts = fault_facts(bound.api.name, bound.op, request.path, request.headers, raw)
-            fault = self.sim.faults.decide(self.sim.request_scenario().name, facts)
+            fault = None
+            name = self.sim.request_scenario().name
+            if self.sim.faults.armed(name):  # most scenarios have no rules: skip the work
+                raw = request.get_data(cache=True)
+                facts = fault_facts(bound.api.name, bound.op, request.path, request.headers, raw)
+                fault = self.sim.faults.decide(name, facts)
             g.sms_mock_fault = fault
             if fault is not None:
                 try:
@@ -348,7 +347,7 @@ class Pipeline:
 
     def _journal(self, response: Response) -> Response:
         api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
-        if not api.journaled:
+        if not api.simulated:
             return response
         started = getattr(g, "sms_mock_started", None)
         reply = getattr(g, "sms_mock_reply", None)
