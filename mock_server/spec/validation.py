@@ -35,26 +35,29 @@ def registry_for(doc: SpecDocument) -> Registry:
     return Registry().with_resource(doc.uri, resource)
 
 
-def absolutize(node: Any, uri: str) -> Any:
-    """A copy of ``node`` whose local ``$ref`` point into the document at ``uri``."""
+def inline(node: Any, doc: SpecDocument, seen: tuple[str, ...] = ()) -> Any:
+    """A copy of ``node`` with its local ``$ref`` replaced by what they name.
+
+    Resolving a reference at every validation costs more than the rest of the check, and the
+    descriptions' schemas are not recursive; a reference that would recurse stays a reference
+    (absolute, so the registry still resolves it).
+    """
     if isinstance(node, dict):
-        return {
-            k: (
-                f"{uri}{v}"
-                if k == "$ref" and isinstance(v, str) and v.startswith("#")
-                else absolutize(v, uri)
-            )
-            for k, v in node.items()
-        }
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#"):
+            if ref in seen:
+                return {**node, "$ref": f"{doc.uri}{ref}"}
+            target = inline(doc.resolve({"$ref": ref}), doc, (*seen, ref))
+            siblings = {k: inline(v, doc, seen) for k, v in node.items() if k != "$ref"}
+            return {"allOf": [target], **siblings} if siblings else target  # both constraints hold
+        return {k: inline(v, doc, seen) for k, v in node.items()}
     if isinstance(node, list):
-        return [absolutize(v, uri) for v in node]
+        return [inline(v, doc, seen) for v in node]
     return node
 
 
 def compile_schema(schema: Any, doc: SpecDocument, registry: Registry) -> Draft202012Validator:
-    return Draft202012Validator(
-        absolutize(schema, doc.uri), registry=registry, format_checker=_FORMATS
-    )
+    return Draft202012Validator(inline(schema, doc), registry=registry, format_checker=_FORMATS)
 
 
 @dataclass
