@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 Action = Callable[[], None]
 
 
-@dataclass(order=True)
+@dataclass(order=True, slots=True)
 class Event:
     """One timed action. Ordered by time, then by the order it was scheduled in."""
 

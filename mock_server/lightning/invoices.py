@@ -27,7 +27,7 @@ class InvoiceStateError(Exception):
 Listener = Callable[["HoldInvoice"], None]
 
 
-@dataclass
+@dataclass(slots=True)
 class HoldInvoice:
     payment_hash: str
     preimage: str

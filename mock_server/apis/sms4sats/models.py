@@ -50,7 +50,7 @@ class OrderConflict(Sms4satsError):
     status = 409
 
 
-@dataclass
+@dataclass(slots=True)
 class Account:
     """A prepaid account, known by its X-API-Key. Sats, exact integers, never negative."""
 
@@ -58,7 +58,7 @@ class Account:
     balance: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Funding:
     """A paid /fund order, as /history lists it."""
 
@@ -82,7 +82,7 @@ class Funding:
         }
 
 
-@dataclass
+@dataclass(slots=True)
 class Referral:
     order_id: str
     address: str
@@ -90,7 +90,7 @@ class Referral:
     at: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     """One order of any kind; ``order_id`` is the payment hash of its invoice."""
 

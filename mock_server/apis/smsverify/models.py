@@ -8,7 +8,7 @@ refused before anything changes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -44,14 +44,14 @@ RENTAL_KINDS = ("rental", "rent_1day", "rent_30days")
 USA_AREA_CODES = ("212", "213", "312", "415", "617", "646", "702", "718", "786", "917")
 
 
-@dataclass
+@dataclass(slots=True)
 class Account:
     api_key: str
     balance: Decimal
     callback_url: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerEntry:
     api_key: str
     kind: str  # deposit, charge, refund
@@ -60,7 +60,7 @@ class LedgerEntry:
     at: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Sms:
     otp: str
     message: str
@@ -68,7 +68,7 @@ class Sms:
     at: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     order_id: int
     kind: str
@@ -98,7 +98,7 @@ class Order:
             "phone": self.phone,
             "expires_at": self.expires_at,
             "refunded": self.refunded,
-            "sms": [s.__dict__ for s in self.sms],
+            "sms": [asdict(s) for s in self.sms],
             "pending_events": [e.name for e in self.events if not e.cancelled],
         }
 
