@@ -30,13 +30,16 @@ def once() -> tuple[float, float]:
 
 
 COLD = """
-import time
+import time, urllib.request
 t0 = time.perf_counter()
 import mock_server.testing.plugin  # what pytest imports when it starts (the pytest11 entry point)
 t1 = time.perf_counter()
-from benchmarks.plugin_startup import once
-first, _ = once()
-print(f"{(t1 - t0) * 1000:.0f} {first * 1000:.0f}")
+from mock_server.app import create_app  # what the session fixture does, imports included
+from mock_server.testing.server import serving
+with serving(create_app("default", clock="virtual")) as url:
+    urllib.request.urlopen(url + "/_mock/health", timeout=5).read()
+    t2 = time.perf_counter()
+print(f"{(t1 - t0) * 1000:.0f} {(t2 - t1) * 1000:.0f}")
 """
 
 
