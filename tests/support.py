@@ -135,3 +135,12 @@ class Faulty:
     def parked(self) -> int:
         """Requests held by a fault, waiting for the clock."""
         return sum(1 for e in self.sim.scheduler.pending() if e.name == "fault wait")
+
+    def wait_until_parked(self, count: int = 1) -> None:
+        """Wait (real time: a server thread is getting there) until requests are held by a fault."""
+        done = threading.Event()
+        for _ in range(500):
+            if self.parked() >= count:
+                return
+            done.wait(0.01)  # real-time: a waitress thread is still reaching the fault
+        raise AssertionError("the request never reached its fault")

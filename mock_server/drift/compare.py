@@ -13,14 +13,6 @@ from typing import Any
 from mock_server.engine.jsonio import json_type
 from mock_server.spec.document import Operation, SpecDocument
 
-KINDS = (
-    "new field",
-    "missing field",
-    "type changed",
-    "new status code",
-    "new error text",
-    "endpoint gone",
-)
 _JSON_TYPES = {
     "object": dict,
     "array": list,

@@ -11,16 +11,6 @@ import requests
 from tests.support import BEARER, Faulty
 
 
-def _wait_until_parked(faulty: Faulty, count: int = 1) -> None:
-    """Wait (real time, a server thread is getting there) until requests are held by a fault."""
-    done = threading.Event()
-    for _ in range(500):
-        if faulty.parked() >= count:
-            return
-        done.wait(0.01)  # real-time: a waitress thread is still reaching the fault
-    raise AssertionError("the request never reached its fault")
-
-
 def test_respond_with_status_headers_and_body(faulty: Faulty) -> None:
     faulty.rules(
         "  - match: {api: smsverify, path: /api/v1/balance/}\n"
@@ -135,7 +125,7 @@ def test_latency_holds_the_answer_until_the_clock_has_moved(faulty: Faulty) -> N
         target=lambda: answers.append(requests.get(f"{faulty.base}/price", timeout=10))
     )
     client.start()
-    _wait_until_parked(faulty)
+    faulty.wait_until_parked()
     faulty.advance(2.9)
     assert answers == [] and faulty.parked() == 1
     faulty.advance(0.1)
@@ -161,7 +151,7 @@ def test_timeout_holds_past_the_clients_patience_then_closes(faulty: Faulty) -> 
     faulty.rules("  - match: {path: /getCountries}\n    timeout: {seconds: 30}\n")
     with pytest.raises(requests.exceptions.ReadTimeout):
         requests.get(f"{faulty.base}/getCountries", timeout=0.5)
-    _wait_until_parked(faulty)
+    faulty.wait_until_parked()
     faulty.advance(30)  # the server gives up and closes the socket
     entries = []
     for _ in range(300):  # real-time: the released waitress thread records the request
