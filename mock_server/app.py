@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask
@@ -34,13 +35,15 @@ def create_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     callback_hosts: set[str] | None = None,
     control_token: str | None = None,
+    state: str | Path | None = None,
 ) -> Flask:
     """Build the simulator.
 
     ``scenario`` is a name from the library, a path, or a loaded :class:`Scenario`. ``clock``
     is a :class:`Clock` to use (kept across resets) or a mode overriding the scenario's.
     ``strict`` checks every response against the descriptions and turns a mismatch into a 500
-    that says what is wrong (for tests and CI).
+    that says what is wrong (for tests and CI). ``state`` is a SQLite file that keeps all state
+    across restarts; when it holds state already, the simulator carries on from it.
     """
     sim = Simulation(
         scenario, clock=clock, seed=seed, library=library, callback_hosts=callback_hosts
@@ -52,6 +55,8 @@ def create_app(
     pipeline = Pipeline(app, sim, openapi_dir(), strict=strict)
     for api in APIS:
         pipeline.add_api(api)
+    if state is not None:
+        sim.keep_state(state)
     app.extensions[EXTENSION] = pipeline
     app.wsgi_app = ResetConnections(app.wsgi_app)  # type: ignore[method-assign]
     return app

@@ -13,6 +13,7 @@ from types import FrameType
 
 from mock_server import __version__
 from mock_server.engine.clock import CLOCK_MODES
+from mock_server.engine.persistence import StateFileError
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
 from mock_server.shell import add_commands as add_shell_commands
 
@@ -69,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="HOST",
         help="a host callbacks and webhooks may go to, besides loopback (repeatable)",
+    )
+    serve.add_argument(
+        "--state",
+        metavar="PATH",
+        help="keep all state in this SQLite file and carry on from it after a restart"
+        " (default: in memory only)",
     )
     serve.set_defaults(run=_serve)
 
@@ -136,9 +143,13 @@ def _serve(args: argparse.Namespace) -> int:
             strict=args.strict,
             callback_hosts=set(args.callback_host),
             control_token=args.control_token,
+            state=args.state,
         )
     except ScenarioError as exc:
         print(f"sms-mock: cannot load scenario: {exc}", file=sys.stderr)
+        return 2
+    except StateFileError as exc:
+        print(f"sms-mock: cannot use the state file: {exc}", file=sys.stderr)
         return 2
     sim = simulation_of(app)
     try:
@@ -158,6 +169,8 @@ def _serve(args: argparse.Namespace) -> int:
     print(
         f"  scenario: {scenario.name} ({scenario.source}), clock {sim.clock.mode}, seed {sim.seed}"
     )
+    if args.state:
+        print(f"  state: {args.state} ({'carried on from it' if sim.restored else 'new'})")
     print("Press Ctrl-C to stop.", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
@@ -172,7 +185,7 @@ def _serve(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         pass
     finally:
-        sim.stop()
+        sim.close()
         server.close()
     print("sms-mock stopped.", flush=True)
     return 0

@@ -50,7 +50,7 @@ def get_invoice(req: ApiRequest) -> Reply:
 
 def get_sms4sats_order(req: ApiRequest) -> Reply:
     backend = _sms4sats(req)
-    return Reply(backend.order(req.path["orderId"]).describe())
+    return Reply(backend.describe(backend.order(req.path["orderId"])))
 
 
 def deliver_code(req: ApiRequest) -> Reply:

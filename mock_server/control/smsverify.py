@@ -16,10 +16,11 @@ def _smsverify(req: ApiRequest) -> SmsVerifyBackend:
 
 
 def get_smsverify_order(req: ApiRequest) -> Reply:
-    order = _smsverify(req).orders.get(req.path["order_id"])
+    backend = _smsverify(req)
+    order = backend.orders.get(req.path["order_id"])
     if order is None:
         raise OrderNotFound()
-    return Reply(order.describe())
+    return Reply(backend.describe(order))
 
 
 def deliver_sms(req: ApiRequest) -> Reply:

@@ -9,20 +9,23 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import json
 import logging
 import threading
 import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from mock_server.engine import jsonio
 from mock_server.engine.clock import Clock, iso_utc
+from mock_server.engine.persistence import Changes
 from mock_server.engine.scheduler import Scheduler
 
 # (url, body, timeout) -> HTTP status; raises OSError when no answer came.
@@ -112,11 +115,29 @@ class Callback:
     attempts: list[Attempt] = field(default_factory=list)
     next_attempt_at: str | None = None
     first_attempt_ts: float | None = field(default=None, repr=False)
+    policy: RetryPolicy = field(default_factory=RetryPolicy, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
+        """The callback as ``GET /_mock/callbacks`` shows it."""
         data = asdict(self)
         data.pop("first_attempt_ts")
+        data.pop("policy")
         return data
+
+    def to_record(self) -> dict[str, Any]:
+        """For a state file: the payload as the JSON text it is sent as (money stays exact)."""
+        return {**asdict(self), "payload": jsonio.dumps(self.payload)}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Callback:
+        return cls(
+            **{
+                **record,
+                "payload": json.loads(record["payload"], parse_float=Decimal),
+                "attempts": [Attempt(**a) for a in record["attempts"]],
+                "policy": RetryPolicy(**record["policy"]),
+            }
+        )
 
 
 class CallbackDispatcher:
@@ -129,32 +150,38 @@ class CallbackDispatcher:
         *,
         capacity: int = DEFAULT_CAPACITY,
         transport: Transport = post_json,
+        changes: Changes | None = None,
     ) -> None:
         self.scheduler = scheduler
         self.lock = lock
         self.allow = CallbackAllowList()
         self.transport = transport
+        self.changes = changes or Changes()
         self._log: deque[Callback] = deque(maxlen=capacity)
+        self._by_id: dict[int, Callback] = {}  # the log, plus pending ones dropped from it
         self._ids = itertools.count(1)
+        self._last_id = 0
         # Until then, every attempt fails as if the receiver answered 503 (a scenario's outage).
         self.outage_until: float | None = None
+        scheduler.handle("callback.attempt", self._attempt, locked=False)
 
     def send(
         self, api: str, event: str, url: str, payload: Any, policy: RetryPolicy | None = None
     ) -> Callback:
         """Queue a POST of ``payload`` to ``url`` now; retries follow ``policy``."""
-        policy = policy or RetryPolicy()
         with self.lock:
+            self._last_id = next(self._ids)
             callback = Callback(
-                id=next(self._ids),
+                id=self._last_id,
                 api=api,
                 event=event,
                 url=url,
                 payload=payload,
                 created_at=iso_utc(self.clock.now()),
                 next_attempt_at=iso_utc(self.clock.now()),
+                policy=policy or RetryPolicy(),
             )
-            self._log.append(callback)
+            self._remember(callback)
             if not self.allow.permits(url):
                 callback.state = "refused"
                 callback.next_attempt_at = None
@@ -162,8 +189,19 @@ class CallbackDispatcher:
                     "callback to %s refused: its host is not in the callback allow-list", url
                 )
                 return callback
-            self._schedule(callback, policy, self.clock.timestamp())
+            self._schedule(callback, self.clock.timestamp())
         return callback
+
+    def _remember(self, callback: Callback) -> None:
+        """Log a callback; the oldest one drops out of a full log (kept while it is pending)."""
+        if self._log.maxlen is not None and len(self._log) == self._log.maxlen:
+            oldest = self._log[0]
+            if oldest.state != "pending":
+                self._by_id.pop(oldest.id, None)
+                self.changes.mark("callbacks", "callbacks", oldest.id)
+        self._log.append(callback)
+        self._by_id[callback.id] = callback
+        self.changes.mark("callbacks", "callbacks", callback.id)
 
     def log(self, *, api: str | None = None, state: str | None = None) -> list[Callback]:
         with self.lock:
@@ -180,16 +218,19 @@ class CallbackDispatcher:
     def clear(self) -> None:
         with self.lock:
             self._log.clear()
+            self._by_id.clear()
 
-    def _schedule(self, callback: Callback, policy: RetryPolicy, when: float) -> None:
-        self.scheduler.at(
-            when,
-            f"callback {callback.id} to {callback.url}",
-            lambda: self._attempt(callback, policy),
-            locked=False,
+    def _schedule(self, callback: Callback, when: float) -> None:
+        self.scheduler.schedule(
+            when, "callback.attempt", callback.id, name=f"callback {callback.id} to {callback.url}"
         )
 
-    def _attempt(self, callback: Callback, policy: RetryPolicy) -> None:
+    def _attempt(self, callback_id: int) -> None:
+        with self.lock:
+            callback = self._by_id.get(callback_id)
+        if callback is None:
+            return
+        policy = callback.policy
         body = jsonio.dumps(callback.payload).encode()
         started = time.perf_counter()
         status: int | None = None
@@ -203,6 +244,9 @@ class CallbackDispatcher:
                 error = str(exc) or type(exc).__name__
         elapsed_ms = round((time.perf_counter() - started) * 1000, 3)
         with self.lock:
+            self.changes.mark("callbacks", "callbacks", callback.id)
+            if self._log and callback.id < self._log[0].id:  # dropped from the full log
+                self._by_id.pop(callback.id, None)
             now = self.clock.timestamp()
             if callback.first_attempt_ts is None:
                 callback.first_attempt_ts = now
@@ -217,4 +261,36 @@ class CallbackDispatcher:
                 callback.next_attempt_at = None
                 return
             callback.next_attempt_at = iso_utc(datetime.fromtimestamp(retry_at, UTC))
-            self._schedule(callback, policy, retry_at)
+            self._by_id[callback.id] = callback
+            self._schedule(callback, retry_at)
+
+    # -- state files ---------------------------------------------------------------------
+    def state_record(self) -> dict[str, Any]:
+        """The dispatcher's own state (compared at each commit rather than marked)."""
+        return {
+            "last_id": self._last_id,
+            "outage_until": self.outage_until,
+            "allow_hosts": sorted(self.allow.hosts),
+        }
+
+    def dump_records(self) -> Iterable[tuple[str, str, Any]]:
+        yield "state", "dispatcher", self.state_record()
+        for callback_id, callback in self._by_id.items():
+            yield "callbacks", str(callback_id), callback.to_record()
+
+    def record(self, table: str, key: str) -> Any | None:
+        if table == "state":
+            return self.state_record()
+        callback = self._by_id.get(int(key))
+        return callback.to_record() if callback is not None else None
+
+    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+        for _, state in tables.get("state", []):
+            self._last_id = int(state["last_id"])
+            self._ids = itertools.count(self._last_id + 1)
+            self.outage_until = state["outage_until"]
+            self.allow.hosts.update(state["allow_hosts"])
+        for _, record in sorted(tables.get("callbacks", []), key=lambda row: int(row[0])):
+            callback = Callback.from_record(record)
+            self._log.append(callback)
+            self._by_id[callback.id] = callback

@@ -99,6 +99,32 @@ class Clock:
             self._offset += max(0.0, target - current)
             return datetime.fromtimestamp(self._timestamp(), UTC)
 
+    # -- state files ---------------------------------------------------------------------
+    def state(self) -> dict[str, object]:
+        """What rebuilds this clock in another process: a real clock goes on counting wall
+        time from the same origin, so the time a server was down has passed when it is back."""
+        with self._lock:
+            return {
+                "mode": self.mode,
+                "speed": self.speed,
+                "origin": self._origin,
+                "wall_origin": self._wall_origin,
+                "offset": self._offset,
+            }
+
+    def restore_state(self, state: dict[str, object]) -> None:
+        """Take over a clock's :meth:`state` (never moving this one backwards is not checked:
+        the stored clock is the simulator's own history)."""
+        mode = state["mode"]
+        if mode not in CLOCK_MODES:
+            raise ClockError(f"unknown clock mode {mode!r}")
+        with self._lock:
+            self.mode = mode  # type: ignore[assignment]
+            self.speed = float(state["speed"])  # type: ignore[arg-type]
+            self._origin = float(state["origin"])  # type: ignore[arg-type]
+            self._wall_origin = float(state["wall_origin"])  # type: ignore[arg-type]
+            self._offset = float(state["offset"])  # type: ignore[arg-type]
+
     # -- helpers -------------------------------------------------------------------------
     def _timestamp(self) -> float:
         if self.mode == "virtual":

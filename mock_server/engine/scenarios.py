@@ -136,7 +136,7 @@ class ScenarioLibrary:
         problems = self.check(data, node, source)
         if problems:
             raise ScenarioError("\n".join(str(p) for p in problems), problems)
-        return _build(data, source)
+        return build_scenario(data, source)
 
     def check(self, data: Any, node: yaml.Node | None, source: str) -> list[ScenarioProblem]:
         """Every reason ``data`` does not fit the scenario schema, each located in the file."""
@@ -219,7 +219,8 @@ def _line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
     return current.start_mark.line + 1
 
 
-def _build(data: dict[str, Any], source: str) -> Scenario:
+def build_scenario(data: dict[str, Any], source: str) -> Scenario:
+    """A :class:`Scenario` from data validated already (a library file, a state file)."""
     clock = data.get("clock") or {}
     start = clock.get("start")
     return Scenario(

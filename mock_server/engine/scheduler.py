@@ -5,6 +5,9 @@ each is an :class:`Event` at a simulated time. :meth:`Scheduler.advance` moves t
 event by event, so each event runs with the clock at its own time and may schedule more events,
 which run in the same advance if they fall due inside it. In real mode a background thread runs
 events as wall time reaches them.
+
+An event is either *named* (a registered ``kind`` and JSON-able ``args``: it can be written to a
+state file and rebuilt after a restart) or a transient closure (a fault's wait).
 """
 
 from __future__ import annotations
@@ -13,15 +16,19 @@ import heapq
 import itertools
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from mock_server.engine.clock import LATEST, Clock, ClockError
+from mock_server.engine.persistence import Changes
 
 log = logging.getLogger(__name__)
 
 Action = Callable[[], None]
+Handler = Callable[..., None]
 
 
 @dataclass(order=True, slots=True)
@@ -31,15 +38,30 @@ class Event:
     due: float
     seq: int
     name: str = field(compare=False)
-    action: Action = field(compare=False, repr=False)
+    action: Action | None = field(default=None, compare=False, repr=False)
     cancelled: bool = field(default=False, compare=False)
     # Events run holding the state lock, unless they do slow I/O (a callback's HTTP POST) and
     # take the lock themselves only around their state changes.
     locked: bool = field(default=True, compare=False)
+    # A named event: the handler registered for ``kind`` runs with ``args``.
+    kind: str | None = field(default=None, compare=False)
+    args: tuple[Any, ...] = field(default=(), compare=False)
+    # What the event belongs to (an order), so it can be listed and cancelled with it.
+    owner: str | None = field(default=None, compare=False)
+    done: bool = field(default=False, compare=False)
 
     def cancel(self) -> None:
         """Keep the event from running; cancelling twice, or after it ran, does nothing."""
         self.cancelled = True
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "due": self.due,
+            "name": self.name,
+            "kind": self.kind,
+            "args": list(self.args),
+            "owner": self.owner,
+        }
 
 
 @dataclass
@@ -66,14 +88,19 @@ class Scheduler:
         self.failures: list[EventFailed] = []
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        self._handlers: dict[str, tuple[Handler, bool]] = {}
+        self._owned: dict[str, list[Event]] = {}
+        self._named: dict[int, Event] = {}  # pending named events by number
+        self.changes = Changes()  # the simulation's, when a state file is kept
+        # Called after events ran (the simulation commits their changes to its state file).
+        self.after_events: Callable[[], None] | None = None
 
     # -- scheduling ----------------------------------------------------------------------
     def at(
         self, when: datetime | float, name: str, action: Action, *, locked: bool = True
     ) -> Event:
-        """Run ``action`` when the clock reaches ``when``."""
-        due = when if isinstance(when, int | float) else when.timestamp()
-        event = Event(float(due), next(self._seq), name, action, locked=locked)
+        """Run ``action`` when the clock reaches ``when`` (a transient event)."""
+        event = Event(_due(when), next(self._seq), name, action, locked=locked)
         with self.lock:
             heapq.heappush(self._queue, event)
         return event
@@ -81,6 +108,65 @@ class Scheduler:
     def after(self, seconds: float, name: str, action: Action, *, locked: bool = True) -> Event:
         """Run ``action`` ``seconds`` from now (simulated)."""
         return self.at(self.clock.timestamp() + seconds, name, action, locked=locked)
+
+    def handle(self, kind: str, handler: Handler, *, locked: bool = True) -> None:
+        """Register what a named event of ``kind`` does (called with the event's args)."""
+        self._handlers[kind] = (handler, locked)
+
+    def schedule(
+        self,
+        when: datetime | float,
+        kind: str,
+        *args: Any,
+        name: str | None = None,
+        owner: str | None = None,
+    ) -> Event:
+        """Run the handler of ``kind`` with ``args`` when the clock reaches ``when``."""
+        if kind not in self._handlers:
+            raise KeyError(f"no handler registered for events of kind {kind!r}")
+        return self._push(_due(when), next(self._seq), kind, args, name or kind, owner)
+
+    def schedule_after(
+        self,
+        seconds: float,
+        kind: str,
+        *args: Any,
+        name: str | None = None,
+        owner: str | None = None,
+    ) -> Event:
+        return self.schedule(self.clock.timestamp() + seconds, kind, *args, name=name, owner=owner)
+
+    def _push(
+        self, due: float, seq: int, kind: str, args: Iterable[Any], name: str, owner: str | None
+    ) -> Event:
+        locked = self._handlers[kind][1] if kind in self._handlers else True
+        event = Event(due, seq, name, None, locked=locked, kind=kind, args=tuple(args), owner=owner)
+        with self.lock:
+            heapq.heappush(self._queue, event)
+            if owner is not None:
+                self._owned.setdefault(owner, []).append(event)
+            self._named[seq] = event
+            self.changes.mark("scheduler", "events", seq)
+        return event
+
+    def owned(self, owner: str) -> list[Event]:
+        """The pending events of ``owner``, in the order they will run."""
+        with self.lock:
+            return sorted(e for e in self._owned.get(owner, ()) if not e.cancelled and not e.done)
+
+    def cancel(self, event: Event) -> None:
+        """Cancel one event and forget it at once."""
+        with self.lock:
+            if not event.cancelled and not event.done:
+                event.cancel()
+                self._forget(event)
+
+    def cancel_owned(self, owner: str, *, kind: str | None = None) -> None:
+        """Cancel the pending events of ``owner`` (only those of ``kind``, if given)."""
+        with self.lock:
+            for event in list(self._owned.get(owner, ())):
+                if kind is None or event.kind == kind:
+                    self.cancel(event)
 
     def pending(self) -> list[Event]:
         """Events still to run, in the order they will run."""
@@ -91,7 +177,38 @@ class Scheduler:
         """Forget every pending event (used by reset)."""
         with self.lock:
             self._queue.clear()
+            self._owned.clear()
+            self._named.clear()
             self.failures.clear()
+
+    # -- state files: the pending named events ------------------------------------------
+    def dump_records(self) -> Iterable[tuple[str, str, Any]]:
+        with self.lock:
+            return [("events", str(seq), e.to_record()) for seq, e in self._named.items()]
+
+    def record(self, table: str, key: str) -> Any | None:
+        event = self._named.get(int(key))
+        return event.to_record() if event is not None else None
+
+    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+        """Put back the named events a state file kept (of a kind nobody handles: dropped)."""
+        last = -1
+        for key, record in tables.get("events", []):
+            seq = int(key)
+            last = max(last, seq)
+            if record["kind"] not in self._handlers:
+                log.warning("dropping a stored event of unknown kind %r", record["kind"])
+                continue
+            self._push(
+                float(record["due"]),
+                seq,
+                record["kind"],
+                record["args"],
+                record["name"],
+                record["owner"],
+            )
+        with self.lock:
+            self._seq = itertools.count(max(next(self._seq), last + 1))
 
     # -- running -------------------------------------------------------------------------
     def advance(self, seconds: float) -> int:
@@ -121,6 +238,7 @@ class Scheduler:
                 if event is None:
                     if target > self.clock.timestamp():
                         self.clock.move_to(target)
+                    self._ran(ran)
                     return ran
                 if event.due > self.clock.timestamp():
                     self.clock.move_to(event.due)
@@ -134,6 +252,7 @@ class Scheduler:
             with self.lock:
                 event = self._next_due(self.clock.timestamp())
             if event is None:
+                self._ran(ran)
                 return ran
             self._run(event)
             ran += 1
@@ -142,16 +261,47 @@ class Scheduler:
         while self._queue and self._queue[0].cancelled:
             heapq.heappop(self._queue)
         if self._queue and self._queue[0].due <= limit:
-            return heapq.heappop(self._queue)
+            event = heapq.heappop(self._queue)
+            event.done = True
+            self._forget(event)
+            return event
         return None
+
+    def _ran(self, count: int) -> None:
+        if count and self.after_events is not None:
+            try:
+                self.after_events()
+            except Exception:  # a full disk must not stop time
+                log.exception("could not record what the scheduled events did")
+
+    def _forget(self, event: Event) -> None:
+        """A named event left the queue (ran or was cancelled): drop it from the indexes."""
+        if event.kind is None:
+            return
+        if event.owner is not None:
+            owned = self._owned.get(event.owner)
+            if owned is not None:
+                with suppress(ValueError):
+                    owned.remove(event)
+                if not owned:
+                    del self._owned[event.owner]
+        self._named.pop(event.seq, None)
+        self.changes.mark("scheduler", "events", event.seq)
+
+    def _action(self, event: Event) -> Action:
+        if event.action is not None:
+            return event.action
+        handler = self._handlers[event.kind or ""][0]
+        return lambda: handler(*event.args)
 
     def _run(self, event: Event) -> None:
         try:
+            action = self._action(event)
             if event.locked:
                 with self.lock:
-                    event.action()
+                    action()
             else:
-                event.action()
+                action()
         except Exception as exc:  # an event must never take the scheduler down
             log.exception("scheduled event %s failed", event.name)
             self.failures.append(EventFailed(event.name, event.due, f"{type(exc).__name__}: {exc}"))
@@ -181,3 +331,7 @@ class Scheduler:
     def _loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
             self.run_due()
+
+
+def _due(when: datetime | float) -> float:
+    return float(when if isinstance(when, int | float) else when.timestamp())

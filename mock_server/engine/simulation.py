@@ -7,18 +7,21 @@ pytest plugin and the CLI all call.
 
 from __future__ import annotations
 
+import logging
 import random
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from pathlib import Path
 from typing import Any
 
 from mock_server.engine.callbacks import CallbackDispatcher
 from mock_server.engine.clock import Clock, ClockMode
 from mock_server.engine.faults import FaultInjector
 from mock_server.engine.journal import Journal
-from mock_server.engine.scenarios import Scenario, ScenarioLibrary
+from mock_server.engine.persistence import Changes, Persistence, StateFile
+from mock_server.engine.scenarios import Scenario, ScenarioLibrary, build_scenario
 from mock_server.engine.scheduler import Scheduler
 from mock_server.engine.store import Backend, Store
 
@@ -29,6 +32,7 @@ _REQUEST_SCENARIO: ContextVar[Scenario | None] = ContextVar(
 )
 # A fault's wait never outlasts this much wall time, even on a clock nobody advances.
 MAX_WAIT_WALL_SECONDS = 600.0
+log = logging.getLogger(__name__)
 
 
 class Simulation:
@@ -52,13 +56,17 @@ class Simulation:
         self.control_token: str | None = None  # set by the app; the control API then demands it
         self.store = Store()
         self.lock: threading.RLock = self.store.lock
+        self.changes = Changes()
+        self.persistence: Persistence | None = None
+        self.restored = False  # True when a state file's state was carried on
         self._clock_override = clock
         self._seed_override = seed
         self.scenario = self._load(scenario)
         self.clock = self._make_clock()
         self.scheduler = Scheduler(self.clock, self.lock)
+        self.scheduler.changes = self.changes
         self.journal = Journal(self.scenario.journal_capacity)
-        self.callbacks = CallbackDispatcher(self.scheduler, self.lock)
+        self.callbacks = CallbackDispatcher(self.scheduler, self.lock, changes=self.changes)
         self.callbacks.allow.hosts = set(self.callback_hosts)
         self.random = random.Random(self.seed)
         self.faults = FaultInjector()
@@ -102,6 +110,8 @@ class Simulation:
             self.store.reset()
             for backend in self.store.backends().values():
                 backend.load_scenario(new)
+            if self.persistence is not None:
+                self.persistence.rewrite()
             if was_running:
                 self.start()
 
@@ -115,6 +125,8 @@ class Simulation:
         with self.lock:
             self.scenario = new
             self._arm(new)
+            self.changes.mark("sim", "scenarios", new.name)
+            self.changes.mark("sim", "scenario", "current")
             for backend in self.store.backends().values():
                 backend.load_scenario(new)
 
@@ -142,7 +154,21 @@ class Simulation:
             if name not in self._named:
                 self._named[name] = self._load(name)
                 self._arm(self._named[name])
+                self.changes.mark("sim", "scenarios", name)
             return self._named[name]
+
+    def stored_scenario(self, name: str) -> Scenario:
+        """A scenario orders were made under, for rebuilding them from a state file: the one
+        in force, one kept with the state, the library's; else the one in force (logged)."""
+        if name == self.scenario.name or not name:
+            return self.scenario
+        if name in self._named:
+            return self._named[name]
+        try:
+            return self.scenario_named(name)
+        except ValueError:
+            log.warning("scenario %r is gone; its orders follow %r", name, self.scenario.name)
+            return self.scenario
 
     @contextmanager
     def requested(self, scenario: Scenario | None) -> Iterator[None]:
@@ -166,6 +192,48 @@ class Simulation:
             self.callbacks.outage_until = (
                 self.clock.timestamp() + float(fail_for) if fail_for else None
             )
+
+    # -- a state file --------------------------------------------------------------------
+    def keep_state(self, path: str | Path) -> bool:
+        """Keep all state in the SQLite file at ``path`` from now on.
+
+        When the file holds state already, the simulation is rebuilt from it (scenario, clock,
+        accounts, orders, invoices, pending events, callbacks) and True is returned; otherwise
+        the current state is written to it.
+        """
+        persistence = Persistence(StateFile(path), self.changes)
+        persistence.add("sim", _SimulationRecords(self))
+        for name, backend in self.store.backends().items():
+            persistence.add(name, backend)
+        persistence.add("callbacks", self.callbacks)
+        persistence.add("scheduler", self.scheduler)
+        with self.lock:
+            restored = persistence.load()  # the simulation's part first: it clears the rest
+            if not restored:
+                persistence.rewrite()
+            self.persistence = persistence
+            self.changes.enabled = True
+            self.scheduler.after_events = self.commit
+            self.restored = restored
+        return restored
+
+    def commit(self) -> None:
+        """Write what changed to the state file (before a response is sent); no-op without."""
+        persistence = self.persistence
+        if persistence is None:
+            return
+        with self.lock:
+            persistence.commit(_SimulationRecords(self).watched())
+
+    def close(self) -> None:
+        """Stop the scheduler and close the state file, if any."""
+        self.stop()
+        if self.persistence is not None:
+            with self.lock:
+                self.commit()
+                self.persistence.file.close()
+                self.persistence = None
+                self.changes.enabled = False
 
     # -- waiting on the clock ------------------------------------------------------------
     def wait(self, seconds: float) -> bool:
@@ -198,3 +266,76 @@ class Simulation:
         settings = self.scenario.clock
         mode = self._clock_override or settings.mode
         return Clock(mode, start=settings.start, speed=settings.speed if mode == "real" else 1.0)
+
+
+class _SimulationRecords:
+    """The simulation's own part of a state file: scenarios, clock, random state."""
+
+    def __init__(self, sim: Simulation) -> None:
+        self.sim = sim
+
+    def watched(self) -> list[tuple[str, str, str, Any]]:
+        """Records compared at every commit: they change too often to mark."""
+        sim = self.sim
+        return [
+            ("sim", "clock", "clock", sim.clock.state()),
+            ("sim", "random", "random", _random_record(sim.random)),
+            ("callbacks", "state", "dispatcher", sim.callbacks.state_record()),
+        ]
+
+    def dump_records(self) -> Iterable[tuple[str, str, Any]]:
+        sim = self.sim
+        yield "seed", "seed", sim.seed
+        yield "scenario", "current", sim.scenario.name
+        for scenario in [sim.scenario, *sim._named.values()]:
+            yield "scenarios", scenario.name, _scenario_record(scenario)
+        for _, table, key, record in self.watched()[:2]:
+            yield table, key, record
+
+    def record(self, table: str, key: str) -> Any | None:
+        sim = self.sim
+        if table == "seed":
+            return sim.seed
+        if table == "scenario":
+            return sim.scenario.name
+        if table == "scenarios":
+            scenario = sim.scenario if key == sim.scenario.name else sim._named.get(key)
+            return _scenario_record(scenario) if scenario is not None else None
+        return None
+
+    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+        """Restored first: scenario, seed, clock and random state, then every other part is
+        emptied for its own records."""
+        sim = self.sim
+        scenarios = {
+            name: build_scenario(record["data"], record["source"])
+            for name, record in tables.get("scenarios", [])
+        }
+        current = dict(tables.get("scenario", [])).get("current")
+        if current in scenarios:
+            sim.scenario = scenarios.pop(current)
+        for _, state in tables.get("clock", []):
+            sim.clock.restore_state(state)
+        for _, state in tables.get("random", []):
+            sim.random.setstate((state[0], tuple(state[1]), state[2]))
+        for _, seed in tables.get("seed", []):
+            sim._seed_override = None if int(seed) == sim.scenario.seed else int(seed)
+        sim.journal = Journal(sim.scenario.journal_capacity)
+        sim.scheduler.clear()
+        sim.callbacks.clear()
+        sim.faults.clear()
+        sim._named.clear()
+        sim._arm(sim.scenario)
+        for name, scenario in scenarios.items():
+            sim._named[name] = scenario
+            sim._arm(scenario)
+        sim.store.reset()  # the backends rebuild themselves from their own records next
+
+
+def _scenario_record(scenario: Scenario) -> dict[str, Any]:
+    return {"source": scenario.source, "data": scenario.data}
+
+
+def _random_record(rng: random.Random) -> list[Any]:
+    version, internal, gauss = rng.getstate()
+    return [version, list(internal), gauss]

@@ -9,7 +9,7 @@ atomic with respect to other requests and to scheduled events.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,16 +20,39 @@ B = TypeVar("B", bound="Backend")
 
 
 class Backend:
-    """Base of an API's state. Subclasses declare their collections in ``__init__``."""
+    """Base of an API's state. Subclasses declare their collections in ``__init__``.
+
+    A backend whose state should survive a restart (``serve --state``) also implements the
+    three record methods and calls :meth:`changed` for every record it changes.
+    """
+
+    name = ""  # set when the backend is registered
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
 
     def reset(self) -> None:
         """Drop all state by running ``__init__`` again on a clean object."""
-        sim = self.sim
+        sim, name = self.sim, self.name
         self.__dict__.clear()
+        self.name = name
         self.__init__(sim)  # type: ignore[misc]
+
+    # -- state files ---------------------------------------------------------------------
+    def changed(self, table: str, key: object) -> None:
+        """Mark a record as changed: the next commit writes it (when a state file is kept)."""
+        self.sim.changes.mark(self.name, table, key)
+
+    def dump_records(self) -> Iterable[tuple[str, str, Any]]:
+        """Every (table, key, record) of this backend's state."""
+        return ()
+
+    def record(self, table: str, key: str) -> Any | None:
+        """The current record of ``key`` in ``table``; None when it is gone."""
+        return None
+
+    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+        """Rebuild the state from the records a state file kept."""
 
     def read_settings(self, scenario: Any) -> Any:
         """This API's settings from a scenario; raise ScenarioError to refuse the scenario."""
@@ -65,6 +88,7 @@ class Store:
     def register(self, name: str, backend: Backend) -> None:
         if name in self._backends:
             raise ValueError(f"a backend named {name!r} is registered already")
+        backend.name = name
         self._backends[name] = backend
 
     def get(self, name: str) -> Backend:

@@ -7,10 +7,9 @@ ACCEPTED; cancelling a SETTLED invoice fails; cancelling twice is harmless.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 
 class InvoiceState(StrEnum):
@@ -24,7 +23,12 @@ class InvoiceStateError(Exception):
     """A transition the invoice's state does not allow."""
 
 
-Listener = Callable[["HoldInvoice"], None]
+class InvoiceListener(Protocol):
+    """Who wants to hear about payment and cancellation (the order the invoice pays for)."""
+
+    def invoice_accepted(self, invoice: HoldInvoice) -> None: ...
+
+    def invoice_canceled(self, invoice: HoldInvoice) -> None: ...
 
 
 @dataclass(slots=True)
@@ -42,9 +46,7 @@ class HoldInvoice:
     accepted_at: float | None = None
     settled_at: float | None = None
     canceled_at: float | None = None
-    # Who wants to hear about payment and cancellation (the order the invoice pays for).
-    on_accepted: list[Listener] = field(default_factory=list, repr=False)
-    on_canceled: list[Listener] = field(default_factory=list, repr=False)
+    listener: InvoiceListener | None = field(default=None, repr=False, compare=False)
 
     @property
     def expires_at(self) -> int:
@@ -62,8 +64,8 @@ class HoldInvoice:
             raise InvoiceStateError("invoice expired")
         self.state = InvoiceState.ACCEPTED
         self.accepted_at = now
-        for listener in self.on_accepted:
-            listener(self)
+        if self.listener is not None:
+            self.listener.invoice_accepted(self)
 
     def settle(self, now: float) -> None:
         """Reveal the preimage: the held funds are taken."""
@@ -82,9 +84,31 @@ class HoldInvoice:
             return False
         self.state = InvoiceState.CANCELED
         self.canceled_at = now
-        for listener in self.on_canceled:
-            listener(self)
+        if self.listener is not None:
+            self.listener.invoice_canceled(self)
         return True
+
+    def to_record(self) -> dict[str, Any]:
+        """Everything but the listener, for a state file."""
+        return {
+            "payment_hash": self.payment_hash,
+            "preimage": self.preimage,
+            "payment_secret": self.payment_secret,
+            "amount_sat": self.amount_sat,
+            "description": self.description,
+            "created_at": self.created_at,
+            "expiry": self.expiry,
+            "min_final_cltv_expiry": self.min_final_cltv_expiry,
+            "payreq": self.payreq,
+            "state": self.state.value,
+            "accepted_at": self.accepted_at,
+            "settled_at": self.settled_at,
+            "canceled_at": self.canceled_at,
+        }
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> HoldInvoice:
+        return cls(**{**record, "state": InvoiceState(record["state"])})
 
     def describe(self) -> dict[str, Any]:
         """The invoice as the control API shows it; the preimage only once SETTLED."""

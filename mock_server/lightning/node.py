@@ -8,7 +8,8 @@ signature. Invoices that stay OPEN past their expiry are CANCELED by an event on
 from __future__ import annotations
 
 import hashlib
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 import bolt11
 from bolt11 import Bolt11Exception
@@ -46,6 +47,7 @@ class LightningNode(Backend):
         secret = hashlib.sha256(f"sms-mock lightning node {sim.seed}".encode()).digest()
         self._key = PrivateKey(secret)
         self.pubkey = self._key.public_key.format(compressed=True).hex()
+        sim.scheduler.handle("lightning.expire", self._expire)
 
     # -- issuing -------------------------------------------------------------------------
     def create_invoice(
@@ -94,14 +96,19 @@ class LightningNode(Backend):
             payreq=payreq,
         )
         self.invoices[payment_hash] = invoice
-        self.sim.scheduler.at(
-            invoice.expires_at, f"invoice {payment_hash[:12]} expiry", lambda: self._expire(invoice)
+        self.changed("invoices", payment_hash)
+        self.sim.scheduler.schedule(
+            invoice.expires_at,
+            "lightning.expire",
+            payment_hash,
+            name=f"invoice {payment_hash[:12]} expiry",
         )
         return invoice
 
-    def _expire(self, invoice: HoldInvoice) -> None:
-        if invoice.state.value == "OPEN":
-            invoice.cancel(self.sim.clock.timestamp())
+    def _expire(self, payment_hash: str) -> None:
+        invoice = self.invoices.get(payment_hash)
+        if invoice is not None and invoice.state.value == "OPEN":
+            self.cancel(payment_hash)
 
     # -- the simulated payer -------------------------------------------------------------
     def pay(self, payreq: str) -> HoldInvoice:
@@ -118,19 +125,37 @@ class LightningNode(Backend):
         with self.sim.lock:
             now = self.sim.clock.timestamp()
             if invoice.state.value == "OPEN" and now >= invoice.expires_at:
-                invoice.cancel(now)
+                self.cancel(invoice.payment_hash)
                 raise PaymentError("invoice expired")
             try:
                 invoice.accept(now)
             except InvoiceStateError as exc:
                 raise PaymentError(str(exc)) from None
+            self.changed("invoices", invoice.payment_hash)
         return invoice
 
     def invoice(self, payment_hash: str) -> HoldInvoice | None:
         return self.invoices.get(payment_hash)
 
     def settle(self, payment_hash: str) -> None:
+        """Reveal the preimage of an ACCEPTED invoice: the held funds are taken."""
         self.invoices[payment_hash].settle(self.sim.clock.timestamp())
+        self.changed("invoices", payment_hash)
 
     def cancel(self, payment_hash: str) -> bool:
+        """Cancel an invoice (held funds return); False when it was canceled already."""
+        self.changed("invoices", payment_hash)
         return self.invoices[payment_hash].cancel(self.sim.clock.timestamp())
+
+    # -- state files ---------------------------------------------------------------------
+    def dump_records(self) -> Iterable[tuple[str, str, Any]]:
+        for payment_hash, invoice in self.invoices.items():
+            yield "invoices", payment_hash, invoice.to_record()
+
+    def record(self, table: str, key: str) -> Any | None:
+        invoice = self.invoices.get(key)
+        return invoice.to_record() if invoice is not None else None
+
+    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+        for payment_hash, record in tables.get("invoices", []):
+            self.invoices[payment_hash] = HoldInvoice.from_record(record)

@@ -269,6 +269,7 @@ class Pipeline:
         except SimulatorError as error:
             reply = bound.api.render_error(error, bound.op)
             g.sms_mock_deliberate = error.deliberate
+        self.sim.commit()  # with a state file: what this request changed is kept before we answer
         return reply
 
     @staticmethod

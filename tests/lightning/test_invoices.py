@@ -21,10 +21,23 @@ def _invoice() -> HoldInvoice:
     )
 
 
+class Listener:
+    """What an order hears from its invoice."""
+
+    def __init__(self) -> None:
+        self.heard: list[str] = []
+
+    def invoice_accepted(self, invoice: HoldInvoice) -> None:
+        self.heard.append(invoice.state.value)
+
+    def invoice_canceled(self, invoice: HoldInvoice) -> None:
+        self.heard.append("canceled")
+
+
 def test_paid_then_settled() -> None:
     invoice = _invoice()
-    heard: list[str] = []
-    invoice.on_accepted.append(lambda i: heard.append(i.state.value))
+    invoice.listener = listener = Listener()
+    heard = listener.heard
     invoice.accept(1001)
     invoice.settle(1002)
     assert invoice.state is InvoiceState.SETTLED
@@ -49,12 +62,12 @@ def test_settle_needs_accepted() -> None:
 
 def test_cancel_is_idempotent_and_refused_once_settled() -> None:
     invoice = _invoice()
-    heard: list[str] = []
-    invoice.on_canceled.append(lambda i: heard.append("canceled"))
+    invoice.listener = listener = Listener()
+    heard = listener.heard
     invoice.accept(1001)
     assert invoice.cancel(1002) is True
     assert invoice.cancel(1003) is False
-    assert heard == ["canceled"]
+    assert heard == ["ACCEPTED", "canceled"]
     assert invoice.canceled_at == 1002
     settled = _invoice()
     settled.accept(1001)

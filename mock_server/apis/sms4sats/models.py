@@ -10,8 +10,9 @@ is an event on the clock.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from mock_server.apis.sms4sats.catalog import Country
@@ -33,7 +34,6 @@ from mock_server.lightning import InvoiceState, LightningNode, PaymentError
 
 if TYPE_CHECKING:
     from mock_server.engine.scenarios import Scenario
-    from mock_server.engine.scheduler import Event
     from mock_server.engine.simulation import Simulation
     from mock_server.lightning import HoldInvoice
 
@@ -106,7 +106,6 @@ class Order:
     charged: bool = False  # the user paid for good (invoice settled, or balance kept)
     refunded: bool = False  # held funds returned (invoice canceled, or balance credited back)
     error: str | None = None
-    events: list[Event] = field(default_factory=list, repr=False)
     # receive orders
     country: Country | None = None
     service: str | None = None
@@ -125,6 +124,7 @@ class Order:
     webhook_url: str | None = None
     # The scenario settings in force when the order was made: its timeline follows them.
     settings: Settings = field(default_factory=Settings, repr=False)
+    scenario: str = ""  # the name of that scenario, to find the settings again after a restart
 
     @property
     def paid(self) -> bool:
@@ -134,7 +134,12 @@ class Order:
     def created_ms(self) -> int:
         return int(self.created_at * 1000)
 
-    def describe(self) -> dict[str, Any]:
+    @property
+    def owner(self) -> str:
+        """The order's events belong to it by this name."""
+        return f"sms4sats:{self.order_id}"
+
+    def describe(self, pending_events: list[str]) -> dict[str, Any]:
         """Everything about the order, for the control API."""
         return {
             "orderId": self.order_id,
@@ -158,8 +163,22 @@ class Order:
             "smsStatus": self.sms_status if self.kind in ("send", "email") else None,
             "webhookUrl": self.webhook_url,
             "error": self.error,
-            "pending_events": [e.name for e in self.events if not e.cancelled],
+            "pending_events": pending_events,
         }
+
+    def to_record(self) -> dict[str, Any]:
+        """The order for a state file: its invoice by payment hash, its settings by scenario."""
+        record = {
+            name: getattr(self, name)
+            for name in self.__slots__  # type: ignore[attr-defined]
+            if name not in ("invoice", "outcome", "country", "settings", "codes")
+        }
+        record.update(
+            outcome=asdict(self.outcome),
+            country=self.country.name if self.country else None,
+            codes=list(self.codes),
+        )
+        return record
 
 
 class Sms4satsBackend(Backend):
@@ -172,6 +191,18 @@ class Sms4satsBackend(Backend):
         self.orders: dict[str, Order] = {}
         self.fundings: list[Funding] = []
         self.referrals: list[Referral] = []
+        steps: dict[str, Callable[[Order], Any]] = {
+            "auto-pay": self._auto_pay,
+            "number": self._assign_number,
+            "no number": lambda order: self._fail(order, NO_NUMBER),
+            "code": lambda order: self.deliver_code(order.order_id),
+            "auto-cancel": self._auto_cancel,
+            "sent": self._sent,
+            "delivered": self._delivered,
+            "send failed": self._send_failed,
+        }
+        for what, step in steps.items():
+            sim.scheduler.handle(f"sms4sats.{what}", self._step(step))
 
     # -- scenario ------------------------------------------------------------------------
     def read_settings(self, scenario: Scenario) -> Settings:
@@ -221,9 +252,13 @@ class Sms4satsBackend(Backend):
     def top_up(self, api_key: str, amount: int) -> Account:
         """Add ``amount`` sats (control API); creates the account."""
         with self.sim.lock:
-            account = self.accounts.setdefault(api_key, Account(api_key, 0))
-            account.balance += amount
-            return account
+            return self._credit(api_key, amount)
+
+    def _credit(self, api_key: str, amount: int) -> Account:
+        account = self.accounts.setdefault(api_key, Account(api_key, 0))
+        account.balance += amount
+        self.changed("accounts", api_key)
+        return account
 
     def history(self, api_key: str) -> list[Funding]:
         with self.sim.lock:
@@ -239,6 +274,7 @@ class Sms4satsBackend(Backend):
                 f"Insufficient balance: the order costs {amount} sats, the balance is {have}."
             )
         account.balance -= amount
+        self.changed("accounts", api_key)
 
     # -- creating orders -----------------------------------------------------------------
     def create_receive_order(
@@ -309,10 +345,11 @@ class Sms4satsBackend(Backend):
             order = Order(
                 invoice.payment_hash, kind, price, self.now, api_key=api_key, invoice=invoice
             )
-            invoice.on_accepted.append(lambda _: self._paid(order))
-            invoice.on_canceled.append(lambda _: self._invoice_canceled(order))
+            invoice.listener = self
         order.settings = self.settings
+        order.scenario = self.sim.request_scenario().name
         self.orders[order.order_id] = order
+        self.changed("orders", order.order_id)
         return order
 
     def _open(self, order: Order) -> Order:
@@ -321,28 +358,56 @@ class Sms4satsBackend(Backend):
         elif (after := order.settings.timing.auto_pay_after) is not None:
             invoice = order.invoice
             assert invoice is not None
-            self._at(order, after, "auto-pay", lambda: self._auto_pay(invoice))
+            self._at(order, after, "auto-pay")
         return order
 
-    def _auto_pay(self, invoice: HoldInvoice) -> None:
-        if invoice.state is InvoiceState.OPEN:
+    def _auto_pay(self, order: Order) -> None:
+        invoice = order.invoice
+        if invoice is not None and invoice.state is InvoiceState.OPEN:
             with suppress(PaymentError):  # expired meanwhile: nothing to pay
                 self.node.pay(invoice.payreq)
 
+    # -- the invoice's news (this backend listens to its orders' invoices) -----------------
+    def invoice_accepted(self, invoice: HoldInvoice) -> None:
+        order = self.orders[invoice.payment_hash]
+        self._paid(order)
+        self.changed("orders", order.order_id)
+
+    def invoice_canceled(self, invoice: HoldInvoice) -> None:
+        order = self.orders[invoice.payment_hash]
+        self._invoice_canceled(order)
+        self.changed("orders", order.order_id)
+
     # -- timelines -----------------------------------------------------------------------
-    def _at(self, order: Order, seconds: float, what: str, action: Any) -> None:
-        event = self.sim.scheduler.after(seconds, f"sms4sats {order.order_id[:12]} {what}", action)
-        order.events.append(event)
+    def _at(self, order: Order, seconds: float, what: str) -> None:
+        self.sim.scheduler.schedule_after(
+            seconds,
+            f"sms4sats.{what}",
+            order.order_id,
+            name=f"sms4sats {order.order_id[:12]} {what}",
+            owner=order.owner,
+        )
+
+    def _step(self, step: Callable[[Order], Any]) -> Callable[[str], None]:
+        """A timeline event's handler: the step runs on the order the event names."""
+
+        def run(order_id: str) -> None:
+            order = self.orders.get(order_id)
+            if order is not None:
+                self.changed("orders", order_id)
+                step(order)
+
+        return run
 
     def _paid(self, order: Order) -> None:
         order.paid_at = self.now
         timing = order.settings.timing
         if order.kind == "fund":
             self._charge(order)
-            account = self.accounts.setdefault(order.api_key or "", Account(order.api_key or "", 0))
-            account.balance += order.price
+            account = self._credit(order.api_key or "", order.price)
             invoice = order.invoice
             assert invoice is not None
+            self.changed("fundings", len(self.fundings))
             self.fundings.append(
                 Funding(
                     order.price,
@@ -356,27 +421,23 @@ class Sms4satsBackend(Backend):
         if order.kind == "receive":
             outcome = order.outcome
             if outcome.outcome == "no_number":
-                self._at(
-                    order, timing.number_after, "no number", lambda: self._fail(order, NO_NUMBER)
-                )
+                self._at(order, timing.number_after, "no number")
                 return
-            self._at(order, timing.number_after, "number", lambda: self._assign_number(order))
+            self._at(order, timing.number_after, "number")
             if outcome.outcome == "code":
                 code_after = (
                     outcome.code_after if outcome.code_after is not None else timing.code_after
                 )
-                self._at(order, code_after, "code", lambda: self.deliver_code(order.order_id))
-            self._at(
-                order, timing.auto_cancel_after, "auto-cancel", lambda: self._auto_cancel(order)
-            )
+                self._at(order, code_after, "code")
+            self._at(order, timing.auto_cancel_after, "auto-cancel")
             return
         self._notify(order)
         if order.outcome.outcome == "failed":
-            self._at(order, timing.sent_after, "send failed", lambda: self._send_failed(order))
+            self._at(order, timing.sent_after, "send failed")
             return
-        self._at(order, timing.sent_after, "sent", lambda: self._sent(order))
+        self._at(order, timing.sent_after, "sent")
         if order.outcome.outcome == "delivered":
-            self._at(order, timing.delivered_after, "delivered", lambda: self._delivered(order))
+            self._at(order, timing.delivered_after, "delivered")
 
     def _assign_number(self, order: Order) -> None:
         if order.number is not None or order.error is not None:
@@ -410,6 +471,7 @@ class Sms4satsBackend(Backend):
             if order.rental and self.now >= order.paid_at + order.settings.timing.rental_lifetime:
                 raise OrderConflict(f"rental {order_id} has expired")
             self._assign_number(order)
+            self.changed("orders", order.order_id)
             order.codes.append(
                 code if code is not None else str(self.sim.random.randint(100000, 999999))
             )
@@ -445,9 +507,10 @@ class Sms4satsBackend(Backend):
             return
         order.charged = True
         if order.invoice is not None:
-            order.invoice.settle(self.now)
+            self.node.settle(order.invoice.payment_hash)
         if order.ref and order.settings.referral_percent:
             amount = order.price * order.settings.referral_percent // 100
+            self.changed("referrals", len(self.referrals))
             self.referrals.append(
                 Referral(order.order_id, order.ref, amount, iso_utc(self.sim.clock.now()))
             )
@@ -463,12 +526,10 @@ class Sms4satsBackend(Backend):
     def _release(self, order: Order) -> None:
         """Cancel the invoice (held funds return), or credit a balance debit back, once."""
         if order.invoice is not None:
-            order.invoice.cancel(self.now)  # idempotent; _invoice_canceled marks the refund
+            self.node.cancel(order.invoice.payment_hash)  # idempotent; marks the refund
         elif order.immediate and order.api_key and not order.refunded:
             order.refunded = True
-            self.accounts.setdefault(
-                order.api_key, Account(order.api_key, 0)
-            ).balance += order.price
+            self._credit(order.api_key, order.price)
 
     def _invoice_canceled(self, order: Order) -> None:
         """The invoice was canceled: by the order's own ending, or by expiring unpaid."""
@@ -478,9 +539,7 @@ class Sms4satsBackend(Backend):
             self._cancel_events(order)
 
     def _cancel_events(self, order: Order) -> None:
-        for event in order.events:
-            event.cancel()
-        order.events.clear()
+        self.sim.scheduler.cancel_owned(order.owner)
 
     # -- the documented operations -------------------------------------------------------
     def cancel_order(self, order_id: str) -> Order:
@@ -505,6 +564,7 @@ class Sms4satsBackend(Backend):
                     f" {wait:.0f} seconds to go"
                 )
             self._fail(order, CANCELED)
+            self.changed("orders", order.order_id)
             return order
 
     def order(self, order_id: str) -> Order:
@@ -548,6 +608,62 @@ class Sms4satsBackend(Backend):
                     service=order.service,
                 )
             return body
+
+    def describe(self, order: Order) -> dict[str, Any]:
+        """Everything about the order, with the events still to come on its timeline."""
+        with self.sim.lock:
+            return order.describe([e.name for e in self.sim.scheduler.owned(order.owner)])
+
+    # -- state files ---------------------------------------------------------------------
+    def dump_records(self) -> Iterable[tuple[str, str, Any]]:
+        for api_key, account in self.accounts.items():
+            yield "accounts", api_key, asdict(account)
+        for order_id, order in self.orders.items():
+            yield "orders", order_id, order.to_record()
+        for index, funding in enumerate(self.fundings):
+            yield "fundings", str(index), asdict(funding)
+        for index, referral in enumerate(self.referrals):
+            yield "referrals", str(index), asdict(referral)
+
+    def record(self, table: str, key: str) -> Any | None:
+        if table == "accounts":
+            account = self.accounts.get(key)
+            return asdict(account) if account else None
+        if table == "orders":
+            order = self.orders.get(key)
+            return order.to_record() if order else None
+        items: list[Any] = self.fundings if table == "fundings" else self.referrals
+        return asdict(items[int(key)]) if int(key) < len(items) else None
+
+    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+        for api_key, record in tables.get("accounts", []):
+            self.accounts[api_key] = Account(**record)
+        by_index = sorted(tables.get("fundings", []), key=lambda row: int(row[0]))
+        self.fundings = [Funding(**record) for _, record in by_index]
+        by_index = sorted(tables.get("referrals", []), key=lambda row: int(row[0]))
+        self.referrals = [Referral(**record) for _, record in by_index]
+        rows = sorted(tables.get("orders", []), key=lambda row: row[1]["created_at"])
+        settings: dict[str, Settings] = {}
+        for order_id, record in rows:
+            name = record["scenario"]
+            if name not in settings:
+                settings[name] = self.read_settings(self.sim.stored_scenario(name))
+            self.orders[order_id] = self._order_from_record(record, settings[name])
+
+    def _order_from_record(self, record: dict[str, Any], settings: Settings) -> Order:
+        country = settings.catalog.country(record["country"]) if record["country"] else None
+        invoice = self.node.invoice(record["order_id"]) if not record["immediate"] else None
+        if invoice is not None:
+            invoice.listener = self
+        fields = {k: v for k, v in record.items() if k not in ("outcome", "country", "codes")}
+        return Order(
+            **fields,
+            outcome=Outcome(**record["outcome"]),
+            country=country,
+            codes=list(record["codes"]),
+            invoice=invoice,
+            settings=settings,
+        )
 
     # -- webhooks ------------------------------------------------------------------------
     def _notify(self, order: Order) -> None:

@@ -8,6 +8,7 @@ refused before anything changes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -33,7 +34,6 @@ from mock_server.engine.store import Backend
 
 if TYPE_CHECKING:
     from mock_server.engine.scenarios import Scenario
-    from mock_server.engine.scheduler import Event
     from mock_server.engine.simulation import Simulation
 
 FIRST_ORDER_ID = 458731  # the document's first example id
@@ -85,9 +85,28 @@ class Order:
     activation_code: str | None = None
     sms: list[Sms] = field(default_factory=list)
     refunded: bool = False
-    events: list[Event] = field(default_factory=list, repr=False)
 
-    def describe(self) -> dict[str, Any]:
+    @property
+    def owner(self) -> str:
+        """The order's events belong to it by this name."""
+        return f"smsverify:{self.order_id}"
+
+    def to_record(self) -> dict[str, Any]:
+        record = asdict(self)
+        record["price"] = str(self.price)
+        return record
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Order:
+        return cls(
+            **{
+                **record,
+                "price": Decimal(record["price"]),
+                "sms": [Sms(**sms) for sms in record["sms"]],
+            }
+        )
+
+    def describe(self, pending_events: list[str]) -> dict[str, Any]:
         return {
             "order_id": self.order_id,
             "kind": self.kind,
@@ -99,7 +118,7 @@ class Order:
             "expires_at": self.expires_at,
             "refunded": self.refunded,
             "sms": [asdict(s) for s in self.sms],
-            "pending_events": [e.name for e in self.events if not e.cancelled],
+            "pending_events": pending_events,
         }
 
 
@@ -113,6 +132,9 @@ class SmsVerifyBackend(Backend):
         self.ledger: list[LedgerEntry] = []
         self.limits = RateLimits()
         self._next_id = FIRST_ORDER_ID
+        sim.scheduler.handle("smsverify.expire", self._step(self._expire))
+        sim.scheduler.handle("smsverify.end", self._step(self._end))
+        sim.scheduler.handle("smsverify.sms", self._step(lambda o: self.deliver_sms(o.order_id)))
 
     # -- scenario ------------------------------------------------------------------------
     def read_settings(self, scenario: Scenario) -> Settings:
@@ -182,6 +204,7 @@ class SmsVerifyBackend(Backend):
                 account = self.accounts[api_key] = Account(api_key, usd(0), callback_url)
             elif callback_url is not None:
                 account.callback_url = callback_url
+            self.changed("accounts", api_key)
             if callback_url:  # named on purpose (scenario or control API): callbacks may go there
                 host = urlsplit(callback_url).hostname
                 if host:
@@ -196,6 +219,7 @@ class SmsVerifyBackend(Backend):
             return account
 
     def _entry(self, api_key: str, kind: str, amount: Decimal, order_id: int | None) -> None:
+        self.changed("ledger", len(self.ledger))
         self.ledger.append(
             LedgerEntry(api_key, kind, amount, order_id, iso_utc(self.sim.clock.now()))
         )
@@ -204,6 +228,7 @@ class SmsVerifyBackend(Backend):
         if account.balance < amount:
             raise InsufficientBalance()
         account.balance -= amount
+        self.changed("accounts", account.api_key)
         self._entry(account.api_key, "charge", amount, order_id)
 
     def _refund(self, order: Order, amount: Decimal | None = None) -> None:
@@ -212,6 +237,8 @@ class SmsVerifyBackend(Backend):
         order.refunded = True
         account = self.accounts[order.api_key]
         account.balance += amount if amount is not None else order.price
+        self.changed("accounts", account.api_key)
+        self.changed("orders", order.order_id)
         self._entry(
             order.api_key, "refund", amount if amount is not None else order.price, order.order_id
         )
@@ -247,6 +274,7 @@ class SmsVerifyBackend(Backend):
             order.activation_code = "SIM-" + "".join(
                 str(self.sim.random.randint(0, 9)) for _ in range(10)
             )
+            self.changed("orders", order.order_id)
             return order
 
     def _place(
@@ -264,6 +292,7 @@ class SmsVerifyBackend(Backend):
                 raise ProviderFailure()
             order_id = self._next_id
             self._next_id += 1
+            self.changed("counters", "next_id")
             self._charge(account, product.price, order_id)
             status = "active" if kind in ("rental", "esim") else "pending"
             order = Order(
@@ -279,34 +308,44 @@ class SmsVerifyBackend(Backend):
                 product.country_id,
             )
             self.orders[order_id] = order
+            self.changed("orders", order_id)
             if days is not None:
                 order.duration_days = days
                 order.expires_at = self.now + days * DAY
                 self._schedule_end(order)
             timing = self.settings.timing
             if kind in SHORT_TERM:
-                self._at(order, timing.expire_after, "expire", lambda: self._expire(order))
+                self._at(order, self.now + timing.expire_after, "expire")
                 sms_after = rule.sms_after if rule.sms_after is not None else timing.sms_after
                 if rule.outcome == "sms" and sms_after is not None:
-                    self._at(order, sms_after, "sms", lambda: self.deliver_sms(order.order_id))
+                    self._at(order, self.now + sms_after, "sms")
             return order
 
     # -- timelines -----------------------------------------------------------------------
-    def _at(self, order: Order, seconds: float, what: str, action: Any) -> None:
-        order.events.append(
-            self.sim.scheduler.after(seconds, f"smsverify {order.order_id} {what}", action)
+    def _at(self, order: Order, when: float, what: str) -> None:
+        self.sim.scheduler.schedule(
+            when,
+            f"smsverify.{what}",
+            order.order_id,
+            name=f"smsverify {order.order_id} {what}",
+            owner=order.owner,
         )
 
+    def _step(self, step: Any) -> Any:
+        """A timeline event's handler: the step runs on the order the event names."""
+
+        def run(order_id: int) -> None:
+            order = self.orders.get(order_id)
+            if order is not None:
+                self.changed("orders", order_id)
+                step(order)
+
+        return run
+
     def _schedule_end(self, order: Order) -> None:
-        for event in order.events:
-            if event.name.endswith(" end"):
-                event.cancel()
+        self.sim.scheduler.cancel_owned(order.owner, kind="smsverify.end")
         assert order.expires_at is not None
-        order.events.append(
-            self.sim.scheduler.at(
-                order.expires_at, f"smsverify {order.order_id} end", lambda: self._end(order)
-            )
-        )
+        self._at(order, order.expires_at, "end")
 
     def _expire(self, order: Order) -> None:
         """No SMS in time: expired, and the money goes back."""
@@ -320,9 +359,7 @@ class SmsVerifyBackend(Backend):
             order.status = "expired"
 
     def _cancel_events(self, order: Order) -> None:
-        for event in order.events:
-            event.cancel()
-        order.events.clear()
+        self.sim.scheduler.cancel_owned(order.owner)
 
     def deliver_sms(
         self,
@@ -352,6 +389,7 @@ class SmsVerifyBackend(Backend):
                 otp, text, sender or str(rng.randint(1000, 99999)), iso_utc(self.sim.clock.now())
             )
             order.sms.append(sms)
+            self.changed("orders", order_id)
             if order.kind in SHORT_TERM:
                 order.status = "completed"
                 self._cancel_events(order)
@@ -414,6 +452,7 @@ class SmsVerifyBackend(Backend):
                 raise CannotCancel()
             refundable = order.status == "pending" and not order.sms
             order.status = "cancelled"
+            self.changed("orders", order_id)
             self._cancel_events(order)
             if refundable:
                 self._refund(order)
@@ -430,6 +469,7 @@ class SmsVerifyBackend(Backend):
             assert order.duration_days is not None and order.expires_at is not None
             order.expires_at = max(order.expires_at, self.now) + order.duration_days * DAY
             order.status = "active"
+            self.changed("orders", order_id)
             self._schedule_end(order)
             return order
 
@@ -464,6 +504,50 @@ class SmsVerifyBackend(Backend):
                 body["time_left_seconds"] = left
                 body["days_left"] = left // DAY
             return body
+
+    def describe(self, order: Order) -> dict[str, Any]:
+        """Everything about the order, with the events still to come on its timeline."""
+        with self.sim.lock:
+            return order.describe([e.name for e in self.sim.scheduler.owned(order.owner)])
+
+    # -- state files ---------------------------------------------------------------------
+    def dump_records(self) -> Iterable[tuple[str, str, Any]]:
+        yield "counters", "next_id", self._next_id
+        for api_key in self.accounts:
+            yield "accounts", api_key, self.record("accounts", api_key)
+        for order_id, order in self.orders.items():
+            yield "orders", str(order_id), order.to_record()
+        for index in range(len(self.ledger)):
+            yield "ledger", str(index), self.record("ledger", str(index))
+
+    def record(self, table: str, key: str) -> Any | None:
+        if table == "counters":
+            return self._next_id
+        if table == "accounts":
+            account = self.accounts.get(key)
+            return {**asdict(account), "balance": str(account.balance)} if account else None
+        if table == "orders":
+            order = self.orders.get(int(key))
+            return order.to_record() if order else None
+        if int(key) >= len(self.ledger):
+            return None
+        entry = self.ledger[int(key)]
+        return {**asdict(entry), "amount": str(entry.amount)}
+
+    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+        for _, value in tables.get("counters", []):
+            self._next_id = int(value)
+        for api_key, record in tables.get("accounts", []):
+            self.accounts[api_key] = Account(
+                api_key, Decimal(record["balance"]), record["callback_url"]
+            )
+        for _, record in sorted(tables.get("orders", []), key=lambda row: int(row[0])):
+            order = Order.from_record(record)
+            self.orders[order.order_id] = order
+        rows = sorted(tables.get("ledger", []), key=lambda row: int(row[0]))
+        self.ledger = [
+            LedgerEntry(**{**record, "amount": Decimal(record["amount"])}) for _, record in rows
+        ]
 
     # -- numbers -------------------------------------------------------------------------
     def _usa_phone(self, area_code: str | None) -> str:

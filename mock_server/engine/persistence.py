@@ -1,0 +1,206 @@
+"""A state file: the simulator's state in SQLite, so a restart or a crash loses nothing
+acknowledged.
+
+State is kept as JSON records (money as exact strings), one row per thing (an order, an account,
+an invoice, a pending event, a callback), grouped by *part* (a backend, the scheduler, the
+callback dispatcher, the simulation itself) and table. Parts mark what they change;
+:meth:`Persistence.commit` writes the changed records in one transaction before a response is
+sent, and after the scheduler has run events. The file is in WAL mode with
+``synchronous=NORMAL``: a committed transaction survives the process being killed (SIGKILL, a
+crash); surviving power loss would need ``FULL``.
+
+On start with a file that holds state, every part is rebuilt from it: the same orders, balances,
+invoices, pending events and callbacks, and the clock where it was (a real clock keeps running
+while the server is down, so events that fell due meanwhile run at once).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+log = logging.getLogger(__name__)
+FORMAT = 1
+Rows = Mapping[str, list[tuple[str, Any]]]  # table -> [(key, record)]
+
+
+class Persistent(Protocol):
+    """A part of the state that can be written to and rebuilt from a state file."""
+
+    def dump_records(self) -> Iterable[tuple[str, str, Any]]:
+        """Every (table, key, record) of the part."""
+        ...
+
+    def record(self, table: str, key: str) -> Any | None:
+        """The current record of ``key``; None when it is gone."""
+        ...
+
+    def restore_records(self, tables: Rows) -> None:
+        """Rebuild the part from its records."""
+        ...
+
+
+class StateFileError(Exception):
+    """A state file that cannot be used (another program's database, a newer format)."""
+
+
+class Changes:
+    """Which records changed since the last commit. Marks are ignored when no file is kept."""
+
+    def __init__(self) -> None:
+        self.enabled = False
+        self._marked: set[tuple[str, str, str]] = set()
+
+    def mark(self, part: str, table: str, key: object) -> None:
+        if self.enabled:
+            self._marked.add((part, table, str(key)))
+
+    def take(self) -> set[tuple[str, str, str]]:
+        marked, self._marked = self._marked, set()
+        return marked
+
+    def clear(self) -> None:
+        self._marked.clear()
+
+
+class StateFile:
+    """The SQLite file itself: records by (part, table, key)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS records (part TEXT NOT NULL, tbl TEXT NOT NULL,"
+                " key TEXT NOT NULL, data TEXT NOT NULL, PRIMARY KEY (part, tbl, key))"
+                " WITHOUT ROWID"
+            )
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)"
+            )
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise StateFileError(f"{self.path}: not a usable state file ({exc})") from None
+        if row is None:
+            self._db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT),))
+        elif int(row[0]) != FORMAT:
+            raise StateFileError(
+                f"{self.path}: state file format {row[0]}, this version reads {FORMAT}"
+            )
+        self._lock = threading.Lock()
+
+    def is_empty(self) -> bool:
+        with self._lock:
+            return self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
+
+    def read(self) -> dict[str, dict[str, list[tuple[str, Any]]]]:
+        """part -> table -> [(key, record)], in insertion order of keys within a table."""
+        parts: dict[str, dict[str, list[tuple[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+        with self._lock:
+            rows = self._db.execute("SELECT part, tbl, key, data FROM records").fetchall()
+        for part, table, key, data in rows:
+            parts[part][table].append((key, json.loads(data)))
+        return {part: dict(tables) for part, tables in parts.items()}
+
+    def write(
+        self,
+        upserts: Iterable[tuple[str, str, str, Any]],
+        deletes: Iterable[tuple[str, str, str]] = (),
+        *,
+        replace_all: bool = False,
+    ) -> None:
+        """Apply changes in one transaction (replacing everything when ``replace_all``)."""
+        rows = [(p, t, k, _text(r)) for p, t, k, r in upserts]
+        with self._lock:
+            db = self._db
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                if replace_all:
+                    db.execute("DELETE FROM records")
+                db.executemany("DELETE FROM records WHERE part=? AND tbl=? AND key=?", deletes)
+                db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+class Persistence:
+    """Keeps a :class:`StateFile` in step with the parts of one simulation."""
+
+    def __init__(self, state_file: StateFile, changes: Changes) -> None:
+        self.file = state_file
+        self.changes = changes
+        self.parts: dict[str, Persistent] = {}
+        # Records compared at every commit instead of marked (the clock, the random state).
+        self._watched: dict[tuple[str, str, str], Any] = {}
+
+    def add(self, name: str, part: Persistent) -> None:
+        self.parts[name] = part
+
+    def load(self) -> bool:
+        """Rebuild every part from the file; False (nothing done) when the file is empty."""
+        if self.file.is_empty():
+            return False
+        stored = self.file.read()
+        unknown = set(stored) - set(self.parts)
+        if unknown:
+            log.warning("state file parts nobody reads: %s", ", ".join(sorted(unknown)))
+        for name, part in self.parts.items():  # in the order they were added
+            part.restore_records(stored.get(name, {}))
+        self._watched = {
+            (name, table, key): record
+            for name, tables in stored.items()
+            for table, rows in tables.items()
+            for key, record in rows
+        }
+        return True
+
+    def rewrite(self) -> None:
+        """Replace the file's contents with the whole current state (start, reset)."""
+        rows = list(self._everything())
+        self.changes.clear()
+        self.file.write(rows, replace_all=True)
+        self._watched = {(p, t, k): r for p, t, k, r in rows}
+
+    def commit(self, watched: Iterable[tuple[str, str, str, Any]] = ()) -> None:
+        """Write what changed: marked records, and ``watched`` ones whose content differs."""
+        upserts: list[tuple[str, str, str, Any]] = []
+        deletes: list[tuple[str, str, str]] = []
+        for part, table, key in self.changes.take():
+            record = self.parts[part].record(table, key)
+            if record is None:
+                deletes.append((part, table, key))
+            else:
+                upserts.append((part, table, key, record))
+        for part, table, key, record in watched:
+            if self._watched.get((part, table, key)) != record:
+                self._watched[(part, table, key)] = record
+                upserts.append((part, table, key, record))
+        if upserts or deletes:
+            self.file.write(upserts, deletes)
+
+    def _everything(self) -> Iterator[tuple[str, str, str, Any]]:
+        for name, part in self.parts.items():
+            for table, key, record in part.dump_records():
+                yield name, table, key, record
+
+
+def _text(record: Any) -> str:
+    """Records are plain JSON: parts write money as strings (``"12.50"``), never as floats."""
+    return json.dumps(record, sort_keys=True, separators=(",", ":"))
+
+
+__all__ = ["Changes", "Persistence", "Persistent", "StateFile", "StateFileError"]
