@@ -163,7 +163,7 @@ class CallbackDispatcher:
         self._last_id = 0
         # Until then, every attempt fails as if the receiver answered 503 (a scenario's outage).
         self.outage_until: float | None = None
-        scheduler.handle("callback.attempt", self._attempt, locked=False)
+        scheduler.handle("callback.attempt", self._attempt, locked=False, namer=self._name)
 
     def send(
         self, api: str, event: str, url: str, payload: Any, policy: RetryPolicy | None = None
@@ -221,9 +221,11 @@ class CallbackDispatcher:
             self._by_id.clear()
 
     def _schedule(self, callback: Callback, when: float) -> None:
-        self.scheduler.schedule(
-            when, "callback.attempt", callback.id, name=f"callback {callback.id} to {callback.url}"
-        )
+        self.scheduler.schedule(when, "callback.attempt", callback.id)
+
+    def _name(self, callback_id: int) -> str:
+        callback = self._by_id.get(callback_id)
+        return f"callback {callback_id}" + (f" to {callback.url}" if callback else "")
 
     def _attempt(self, callback_id: int) -> None:
         with self.lock:

@@ -18,7 +18,7 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,39 +29,98 @@ log = logging.getLogger(__name__)
 
 Action = Callable[[], None]
 Handler = Callable[..., None]
+Namer = Callable[..., str]
 
 
-@dataclass(order=True, slots=True)
-class Event:
-    """One timed action. Ordered by time, then by the order it was scheduled in."""
+@dataclass(frozen=True, slots=True)
+class EventKind:
+    """What every event of one kind does; shared by all of them (100,000 orders' events
+    carry a reference, not a copy of the handler, the flags or a name)."""
 
-    due: float
-    seq: int
-    name: str = field(compare=False)
-    action: Action | None = field(default=None, compare=False, repr=False)
-    cancelled: bool = field(default=False, compare=False)
+    kind: str
+    handler: Handler
     # Events run holding the state lock, unless they do slow I/O (a callback's HTTP POST) and
     # take the lock themselves only around their state changes.
-    locked: bool = field(default=True, compare=False)
-    # A named event: the handler registered for ``kind`` runs with ``args``.
-    kind: str | None = field(default=None, compare=False)
-    args: tuple[Any, ...] = field(default=(), compare=False)
-    # What the event belongs to (an order), so it can be listed and cancelled with it.
-    owner: str | None = field(default=None, compare=False)
-    done: bool = field(default=False, compare=False)
+    locked: bool = True
+    namer: Namer | None = None  # the event's name from its args, for people (control API)
+
+    @property
+    def group(self) -> str:
+        """Owners are per group (an API): ``smsverify.expire`` is in ``smsverify``."""
+        return self.kind.split(".", 1)[0]
+
+
+PENDING, CANCELLED, DONE = 0, 1, 2
+
+
+class Event:
+    """One timed action. Ordered by time, then by the order it was scheduled in.
+
+    A *named* event has a registered :class:`EventKind` and JSON-able ``args`` (it can be kept
+    in a state file); a transient one has an ``action`` closure and a ``label``.
+    """
+
+    __slots__ = ("_state", "action", "args", "due", "kind_of", "label", "owner", "seq")
+
+    def __init__(
+        self,
+        due: float,
+        seq: int,
+        *,
+        kind_of: EventKind | None = None,
+        args: tuple[Any, ...] = (),
+        owner: Any = None,
+        action: Action | None = None,
+        label: str | None = None,
+    ) -> None:
+        self.due = due
+        self.seq = seq
+        self.kind_of = kind_of
+        self.args = args
+        self.owner = owner  # the id of what the event belongs to (an order), in its group
+        self.action = action
+        self.label = label
+        self._state = PENDING
+
+    def __lt__(self, other: Event) -> bool:
+        return (self.due, self.seq) < (other.due, other.seq)
+
+    def __repr__(self) -> str:
+        return f"Event({self.name!r}, due={self.due}, seq={self.seq})"
+
+    @property
+    def kind(self) -> str | None:
+        return self.kind_of.kind if self.kind_of is not None else None
+
+    @property
+    def name(self) -> str:
+        kind = self.kind_of
+        if kind is None:
+            return self.label or "event"
+        return kind.namer(*self.args) if kind.namer is not None else kind.kind
+
+    @property
+    def locked(self) -> bool:
+        if self.kind_of is not None:
+            return self.kind_of.locked
+        return not isinstance(self.action, _Unlocked)
+
+    @property
+    def cancelled(self) -> bool:
+        return self._state == CANCELLED
+
+    @property
+    def done(self) -> bool:
+        """Taken from the queue to run (or run already)."""
+        return self._state == DONE
 
     def cancel(self) -> None:
         """Keep the event from running; cancelling twice, or after it ran, does nothing."""
-        self.cancelled = True
+        if self._state == PENDING:
+            self._state = CANCELLED
 
     def to_record(self) -> dict[str, Any]:
-        return {
-            "due": self.due,
-            "name": self.name,
-            "kind": self.kind,
-            "args": list(self.args),
-            "owner": self.owner,
-        }
+        return {"due": self.due, "kind": self.kind, "args": list(self.args), "owner": self.owner}
 
 
 @dataclass
@@ -88,9 +147,9 @@ class Scheduler:
         self.failures: list[EventFailed] = []
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
-        self._handlers: dict[str, tuple[Handler, bool]] = {}
-        self._owned: dict[str, list[Event]] = {}
-        self._named: dict[int, Event] = {}  # pending named events by number
+        self._kinds: dict[str, EventKind] = {}
+        self._owned: dict[str, dict[Any, list[Event]]] = {}  # group -> owner -> events
+        self._named: dict[int, Event] = {}  # pending named events by number (state file only)
         self.changes = Changes()  # the simulation's, when a state file is kept
         # Called after events ran (the simulation commits their changes to its state file).
         self.after_events: Callable[[], None] | None = None
@@ -100,7 +159,9 @@ class Scheduler:
         self, when: datetime | float, name: str, action: Action, *, locked: bool = True
     ) -> Event:
         """Run ``action`` when the clock reaches ``when`` (a transient event)."""
-        event = Event(_due(when), next(self._seq), name, action, locked=locked)
+        if not locked:
+            action = _Unlocked(action)
+        event = Event(_due(when), next(self._seq), action=action, label=name)
         with self.lock:
             heapq.heappush(self._queue, event)
         return event
@@ -109,50 +170,44 @@ class Scheduler:
         """Run ``action`` ``seconds`` from now (simulated)."""
         return self.at(self.clock.timestamp() + seconds, name, action, locked=locked)
 
-    def handle(self, kind: str, handler: Handler, *, locked: bool = True) -> None:
+    def handle(
+        self, kind: str, handler: Handler, *, locked: bool = True, namer: Namer | None = None
+    ) -> None:
         """Register what a named event of ``kind`` does (called with the event's args)."""
-        self._handlers[kind] = (handler, locked)
+        self._kinds[kind] = EventKind(kind, handler, locked, namer)
 
-    def schedule(
-        self,
-        when: datetime | float,
-        kind: str,
-        *args: Any,
-        name: str | None = None,
-        owner: str | None = None,
-    ) -> Event:
-        """Run the handler of ``kind`` with ``args`` when the clock reaches ``when``."""
-        if kind not in self._handlers:
+    def schedule(self, when: datetime | float, kind: str, *args: Any, owner: Any = None) -> Event:
+        """Run the handler of ``kind`` with ``args`` when the clock reaches ``when``.
+
+        ``owner`` (an order's id) lets the event be listed and cancelled with what it belongs to.
+        """
+        kind_of = self._kinds.get(kind)
+        if kind_of is None:
             raise KeyError(f"no handler registered for events of kind {kind!r}")
-        return self._push(_due(when), next(self._seq), kind, args, name or kind, owner)
+        return self._push(_due(when), next(self._seq), kind_of, args, owner)
 
-    def schedule_after(
-        self,
-        seconds: float,
-        kind: str,
-        *args: Any,
-        name: str | None = None,
-        owner: str | None = None,
-    ) -> Event:
-        return self.schedule(self.clock.timestamp() + seconds, kind, *args, name=name, owner=owner)
+    def schedule_after(self, seconds: float, kind: str, *args: Any, owner: Any = None) -> Event:
+        """Run the handler of ``kind`` with ``args`` ``seconds`` from now (simulated)."""
+        return self.schedule(self.clock.timestamp() + seconds, kind, *args, owner=owner)
 
     def _push(
-        self, due: float, seq: int, kind: str, args: Iterable[Any], name: str, owner: str | None
+        self, due: float, seq: int, kind_of: EventKind, args: tuple[Any, ...], owner: Any
     ) -> Event:
-        locked = self._handlers[kind][1] if kind in self._handlers else True
-        event = Event(due, seq, name, None, locked=locked, kind=kind, args=tuple(args), owner=owner)
+        event = Event(due, seq, kind_of=kind_of, args=args, owner=owner)
         with self.lock:
             heapq.heappush(self._queue, event)
             if owner is not None:
-                self._owned.setdefault(owner, []).append(event)
-            self._named[seq] = event
-            self.changes.mark("scheduler", "events", seq)
+                self._owned.setdefault(kind_of.group, {}).setdefault(owner, []).append(event)
+            if self.changes.enabled:
+                self._named[seq] = event
+                self.changes.mark("scheduler", "events", seq)
         return event
 
-    def owned(self, owner: str) -> list[Event]:
-        """The pending events of ``owner``, in the order they will run."""
+    def owned(self, group: str, owner: Any) -> list[Event]:
+        """The pending events of ``owner`` in ``group``, in the order they will run."""
         with self.lock:
-            return sorted(e for e in self._owned.get(owner, ()) if not e.cancelled and not e.done)
+            events = self._owned.get(group, {}).get(owner, ())
+            return sorted(e for e in events if not e.cancelled and not e.done)
 
     def cancel(self, event: Event) -> None:
         """Cancel one event and forget it at once."""
@@ -161,10 +216,10 @@ class Scheduler:
                 event.cancel()
                 self._forget(event)
 
-    def cancel_owned(self, owner: str, *, kind: str | None = None) -> None:
+    def cancel_owned(self, group: str, owner: Any, *, kind: str | None = None) -> None:
         """Cancel the pending events of ``owner`` (only those of ``kind``, if given)."""
         with self.lock:
-            for event in list(self._owned.get(owner, ())):
+            for event in list(self._owned.get(group, {}).get(owner, ())):
                 if kind is None or event.kind == kind:
                     self.cancel(event)
 
@@ -182,9 +237,18 @@ class Scheduler:
             self.failures.clear()
 
     # -- state files: the pending named events ------------------------------------------
+    def track(self) -> None:
+        """Index the pending named events by number (a state file is kept from now on)."""
+        with self.lock:
+            self._named = {e.seq: e for e in self._queue if e.kind_of and not e.cancelled}
+
     def dump_records(self) -> Iterable[tuple[str, str, Any]]:
         with self.lock:
-            return [("events", str(seq), e.to_record()) for seq, e in self._named.items()]
+            return [
+                ("events", str(e.seq), e.to_record())
+                for e in self._queue
+                if e.kind_of is not None and not e.cancelled
+            ]
 
     def record(self, table: str, key: str) -> Any | None:
         event = self._named.get(int(key))
@@ -196,17 +260,11 @@ class Scheduler:
         for key, record in tables.get("events", []):
             seq = int(key)
             last = max(last, seq)
-            if record["kind"] not in self._handlers:
+            kind_of = self._kinds.get(record["kind"])
+            if kind_of is None:
                 log.warning("dropping a stored event of unknown kind %r", record["kind"])
                 continue
-            self._push(
-                float(record["due"]),
-                seq,
-                record["kind"],
-                record["args"],
-                record["name"],
-                record["owner"],
-            )
+            self._push(float(record["due"]), seq, kind_of, tuple(record["args"]), record["owner"])
         with self.lock:
             self._seq = itertools.count(max(next(self._seq), last + 1))
 
@@ -262,7 +320,7 @@ class Scheduler:
             heapq.heappop(self._queue)
         if self._queue and self._queue[0].due <= limit:
             event = heapq.heappop(self._queue)
-            event.done = True
+            event._state = DONE
             self._forget(event)
             return event
         return None
@@ -276,23 +334,27 @@ class Scheduler:
 
     def _forget(self, event: Event) -> None:
         """A named event left the queue (ran or was cancelled): drop it from the indexes."""
-        if event.kind is None:
+        kind_of = event.kind_of
+        if kind_of is None:
             return
         if event.owner is not None:
-            owned = self._owned.get(event.owner)
+            owners = self._owned.get(kind_of.group, {})
+            owned = owners.get(event.owner)
             if owned is not None:
                 with suppress(ValueError):
                     owned.remove(event)
                 if not owned:
-                    del self._owned[event.owner]
-        self._named.pop(event.seq, None)
-        self.changes.mark("scheduler", "events", event.seq)
+                    del owners[event.owner]
+        if self.changes.enabled:
+            self._named.pop(event.seq, None)
+            self.changes.mark("scheduler", "events", event.seq)
 
     def _action(self, event: Event) -> Action:
         if event.action is not None:
             return event.action
-        handler = self._handlers[event.kind or ""][0]
-        return lambda: handler(*event.args)
+        assert event.kind_of is not None
+        handler, args = event.kind_of.handler, event.args
+        return lambda: handler(*args)
 
     def _run(self, event: Event) -> None:
         try:
@@ -331,6 +393,18 @@ class Scheduler:
     def _loop(self, interval: float) -> None:
         while not self._stop.wait(interval):
             self.run_due()
+
+
+class _Unlocked:
+    """A transient action that runs outside the state lock (it waits or does I/O)."""
+
+    __slots__ = ("action",)
+
+    def __init__(self, action: Action) -> None:
+        self.action = action
+
+    def __call__(self) -> None:
+        self.action()
 
 
 def _due(when: datetime | float) -> float:

@@ -213,6 +213,7 @@ class Simulation:
                 persistence.rewrite()
             self.persistence = persistence
             self.changes.enabled = True
+            self.scheduler.track()
             self.scheduler.after_events = self.commit
             self.restored = restored
         return restored

@@ -47,7 +47,9 @@ class LightningNode(Backend):
         secret = hashlib.sha256(f"sms-mock lightning node {sim.seed}".encode()).digest()
         self._key = PrivateKey(secret)
         self.pubkey = self._key.public_key.format(compressed=True).hex()
-        sim.scheduler.handle("lightning.expire", self._expire)
+        sim.scheduler.handle(
+            "lightning.expire", self._expire, namer=lambda h: f"invoice {h[:12]} expiry"
+        )
 
     # -- issuing -------------------------------------------------------------------------
     def create_invoice(
@@ -97,12 +99,7 @@ class LightningNode(Backend):
         )
         self.invoices[payment_hash] = invoice
         self.changed("invoices", payment_hash)
-        self.sim.scheduler.schedule(
-            invoice.expires_at,
-            "lightning.expire",
-            payment_hash,
-            name=f"invoice {payment_hash[:12]} expiry",
-        )
+        self.sim.scheduler.schedule(invoice.expires_at, "lightning.expire", payment_hash)
         return invoice
 
     def _expire(self, payment_hash: str) -> None:

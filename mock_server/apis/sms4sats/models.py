@@ -42,6 +42,18 @@ NO_NUMBER = f"No available number, payment request is canceled. {REFUND}"  # doc
 NO_CODE = f"No code received in time, payment request is canceled. {REFUND}"
 CANCELED = f"Order canceled, payment request is canceled. {REFUND}"
 EXPIRED = "Payment request expired before it was paid."
+# The steps of an order's timeline, each an event kind.
+STEPS = (
+    "auto-pay",
+    "number",
+    "no number",
+    "code",
+    "auto-cancel",
+    "sent",
+    "delivered",
+    "send failed",
+)
+STEP_KINDS = {what: f"sms4sats.{what}" for what in STEPS}
 
 
 class OrderConflict(Sms4satsError):
@@ -134,11 +146,6 @@ class Order:
     def created_ms(self) -> int:
         return int(self.created_at * 1000)
 
-    @property
-    def owner(self) -> str:
-        """The order's events belong to it by this name."""
-        return f"sms4sats:{self.order_id}"
-
     def describe(self, pending_events: list[str]) -> dict[str, Any]:
         """Everything about the order, for the control API."""
         return {
@@ -202,7 +209,11 @@ class Sms4satsBackend(Backend):
             "send failed": self._send_failed,
         }
         for what, step in steps.items():
-            sim.scheduler.handle(f"sms4sats.{what}", self._step(step))
+            sim.scheduler.handle(
+                STEP_KINDS[what],
+                self._step(step),
+                namer=lambda order_id, what=what: f"sms4sats {order_id[:12]} {what}",
+            )
 
     # -- scenario ------------------------------------------------------------------------
     def read_settings(self, scenario: Scenario) -> Settings:
@@ -380,13 +391,8 @@ class Sms4satsBackend(Backend):
 
     # -- timelines -----------------------------------------------------------------------
     def _at(self, order: Order, seconds: float, what: str) -> None:
-        self.sim.scheduler.schedule_after(
-            seconds,
-            f"sms4sats.{what}",
-            order.order_id,
-            name=f"sms4sats {order.order_id[:12]} {what}",
-            owner=order.owner,
-        )
+        kind = STEP_KINDS[what]
+        self.sim.scheduler.schedule_after(seconds, kind, order.order_id, owner=order.order_id)
 
     def _step(self, step: Callable[[Order], Any]) -> Callable[[str], None]:
         """A timeline event's handler: the step runs on the order the event names."""
@@ -539,7 +545,7 @@ class Sms4satsBackend(Backend):
             self._cancel_events(order)
 
     def _cancel_events(self, order: Order) -> None:
-        self.sim.scheduler.cancel_owned(order.owner)
+        self.sim.scheduler.cancel_owned("sms4sats", order.order_id)
 
     # -- the documented operations -------------------------------------------------------
     def cancel_order(self, order_id: str) -> Order:
@@ -612,7 +618,8 @@ class Sms4satsBackend(Backend):
     def describe(self, order: Order) -> dict[str, Any]:
         """Everything about the order, with the events still to come on its timeline."""
         with self.sim.lock:
-            return order.describe([e.name for e in self.sim.scheduler.owned(order.owner)])
+            events = self.sim.scheduler.owned("sms4sats", order.order_id)
+            return order.describe([e.name for e in events])
 
     # -- state files ---------------------------------------------------------------------
     def dump_records(self) -> Iterable[tuple[str, str, Any]]:
