@@ -127,6 +127,9 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Under load waitress warns of every queued task ("Task queue depth is 3"): a line per
+    # request, which a load test pays for in formatting and I/O and nobody reads.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     if not _is_loopback(args.host) and not (args.control_token or args.insecure_control):
         print(
             f"sms-mock: serving on {args.host} exposes the control API (reset, accounts, the"

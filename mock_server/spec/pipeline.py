@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
+from flask import g as flask_g
+from flask import request as flask_request
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
@@ -241,6 +243,8 @@ class Pipeline:
             return self._respond(reply, bound)
 
     def _handle(self, bound: _Bound, path_args: dict[str, str]) -> Reply:
+        # The proxies resolve a context variable on every attribute: resolve them once here.
+        request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
         try:
             credentials = _credentials(bound, request.headers)
             backend = self.sim.backend(bound.api.name) if bound.api.backend else None
@@ -268,7 +272,7 @@ class Pipeline:
             )
         except SimulatorError as error:
             reply = bound.api.render_error(error, bound.op)
-            g.sms_mock_deliberate = error.deliberate
+            flask_g.sms_mock_deliberate = error.deliberate
         self.sim.commit()  # with a state file: what this request changed is kept before we answer
         return reply
 
@@ -347,6 +351,8 @@ class Pipeline:
         g.sms_mock_started = time.perf_counter()
 
     def _journal(self, response: Response) -> Response:
+        g = flask_g._get_current_object()  # type: ignore[attr-defined]
+        request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
         api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
         if not api.simulated:
             return response
@@ -363,13 +369,13 @@ class Pipeline:
                 path=request.path,
                 query={k: request.args.getlist(k) for k in request.args},
                 headers=_journal_headers(request.headers),
-                body=_journal_body(),
+                body=_journal_body(request),
                 status=0
                 if fault and fault.action in ("reset", "timeout")
                 else response.status_code,
                 response=reply.body if reply is not None else None,
                 fault=fault.describe() if fault else None,
-                operation=bound.op.operation_id if (bound := self._current_bound()) else None,
+                operation=bound.op.operation_id if (bound := g.get("sms_mock_bound")) else None,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3) if started else 0.0,
             )
         )
@@ -435,7 +441,7 @@ def mask_secret(value: str) -> str:
     return f"{scheme} {masked}" if scheme else masked
 
 
-def _journal_body() -> Any:
+def _journal_body(request: Request) -> Any:
     try:
         data = request.get_data(cache=True)
     except RequestEntityTooLarge:
