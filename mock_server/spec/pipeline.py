@@ -258,6 +258,8 @@ class Pipeline:
                 content_type=request.content_type,
                 raw_body=request.get_data(cache=True),
             )
+            if parsed.body is not None:  # the journal keeps it without parsing it again
+                flask_g.sms_mock_body = parsed.body
             reply = bound.handler(
                 ApiRequest(
                     operation=bound.op,
@@ -369,7 +371,7 @@ class Pipeline:
                 path=request.path,
                 query={k: request.args.getlist(k) for k in request.args},
                 headers=_journal_headers(request.headers),
-                body=_journal_body(request),
+                body=g.sms_mock_body if "sms_mock_body" in g else _journal_body(request),
                 status=0
                 if fault and fault.action in ("reset", "timeout")
                 else response.status_code,
