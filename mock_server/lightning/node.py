@@ -18,11 +18,13 @@ from bolt11.models.tags import TagChar, Tags
 from coincurve import PrivateKey
 
 from mock_server.engine.store import Backend
+from mock_server.lightning import bits
 from mock_server.lightning.invoices import HoldInvoice, InvoiceStateError
 
 if TYPE_CHECKING:
     from mock_server.engine.simulation import Simulation
 
+bits.install()  # 1.7 -> 0.5 ms per invoice; see bits.py
 NETWORKS = ("bc", "tb", "bcrt", "tbs")
 # As the real sms4sats invoices: var_onion_optin, payment_secret (required), basic_mpp.
 FEATURES = Features.from_feature_list(
