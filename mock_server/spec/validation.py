@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -298,36 +299,54 @@ def _short(text: str) -> str:
 
 
 class ResponseValidator:
-    """Checks what the simulator answers against the operation's documented responses."""
+    """Checks what the simulator answers against the operation's documented responses.
+
+    Only strict mode and the tests ask, so the schemas are compiled on first use: a server that
+    never checks its answers does not pay for them at start or in memory.
+    """
 
     def __init__(self, op: Operation, doc: SpecDocument, registry: Registry) -> None:
         self.op = op
-        self._validators: dict[str, Schema | None] = {}
-        self._headers: dict[str, list[str]] = {}
-        for status, response in op.responses.items():
-            media = (response.get("content") or {}).get("application/json")
-            self._validators[status] = (
-                compile_schema(media.get("schema", {}), doc, registry) if media else None
-            )
-            self._headers[status] = [
-                name
-                for name, header in (response.get("headers") or {}).items()
-                if doc.resolve(header).get("required")
-            ]
+        self._doc = doc
+        self._registry = registry
+        self._compiled: tuple[dict[str, Schema | None], dict[str, list[str]]] | None = None
+        self._lock = threading.Lock()
+
+    def _schemas(self) -> tuple[dict[str, Schema | None], dict[str, list[str]]]:
+        with self._lock:
+            if self._compiled is None:
+                doc, registry = self._doc, self._registry
+                validators: dict[str, Schema | None] = {}
+                headers: dict[str, list[str]] = {}
+                for status, response in self.op.responses.items():
+                    media = (response.get("content") or {}).get("application/json")
+                    validators[status] = (
+                        compile_schema(media.get("schema", {}), doc, registry) if media else None
+                    )
+                    headers[status] = [
+                        name
+                        for name, header in (response.get("headers") or {}).items()
+                        if doc.resolve(header).get("required")
+                    ]
+                self._compiled = (validators, headers)
+            return self._compiled
 
     def problems(self, status: int, body: Any, headers: Mapping[str, str]) -> list[str]:
         """Why a response does not conform (empty when it does)."""
+        validators, required_headers = self._schemas()
         key = str(status)
-        if key not in self._validators:
-            key = f"{key[0]}XX" if f"{key[0]}XX" in self._validators else "default"
-        if key not in self._validators:
+        if key not in validators:
+            key = f"{key[0]}XX" if f"{key[0]}XX" in validators else "default"
+        if key not in validators:
             return [f"status {status} is not documented for {self.op.operation_id}"]
         found: list[str] = []
         lowered = {k.lower() for k in headers}
         found += [
-            f"header {h} is missing" for h in self._headers.get(key, []) if h.lower() not in lowered
+            f"header {h} is missing"
+            for h in required_headers.get(key, [])
+            if h.lower() not in lowered
         ]
-        validator = self._validators[key]
+        validator = validators[key]
         if validator is not None:
             found += [
                 f"{_field(e.absolute_path) or 'body'}: {_short(e.message)}"

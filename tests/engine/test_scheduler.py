@@ -134,3 +134,44 @@ def test_advance_refuses_to_pass_the_year_9999_and_runs_nothing(
     with pytest.raises(ClockError, match="year 9999"):
         scheduler.advance(8000 * 365 * 86400)
     assert seen == [] and clock.timestamp() == START
+
+
+def test_named_events_run_their_kind_with_their_args_and_belong_to_their_owner(
+    scheduler: Scheduler,
+) -> None:
+    seen: list[tuple[str, int]] = []
+    scheduler.handle(
+        "shop.ship",
+        lambda order: seen.append(("ship", order)),
+        owned=True,
+        namer=lambda order: f"ship {order}",
+    )
+    scheduler.handle("shop.bill", lambda order: seen.append(("bill", order)), owned=True)
+    scheduler.schedule_after(10, "shop.ship", 1)
+    scheduler.schedule_after(20, "shop.bill", 1)
+    scheduler.schedule_after(15, "shop.ship", 2)
+    assert [e.name for e in scheduler.owned("shop", 1)] == ["ship 1", "shop.bill"]
+    scheduler.cancel_owned("shop", 1, kind="shop.bill")
+    assert [e.name for e in scheduler.owned("shop", 1)] == ["ship 1"]
+    assert scheduler.advance(30) == 2
+    assert seen == [("ship", 1), ("ship", 2)]
+    assert scheduler.owned("shop", 1) == [] and scheduler.owned("shop", 2) == []
+
+
+def test_an_owned_event_cancelled_directly_leaves_its_owner_when_its_time_comes(
+    scheduler: Scheduler,
+) -> None:
+    scheduler.handle("shop.ship", lambda order: None, owned=True)
+    first = scheduler.schedule_after(10, "shop.ship", 7)
+    second = scheduler.schedule_after(20, "shop.ship", 7)
+    first.cancel()  # not through the scheduler: the owner still lists it until it is due
+    assert scheduler.owned("shop", 7) == [second]
+    scheduler.advance(15)
+    assert scheduler._owned["shop"][7] is second and second.sibling is None
+    scheduler.advance(10)
+    assert 7 not in scheduler._owned.get("shop", {})
+
+
+def test_an_unknown_kind_is_refused(scheduler: Scheduler) -> None:
+    with pytest.raises(KeyError, match="no handler registered"):
+        scheduler.schedule(10, "nobody.handles", 1)

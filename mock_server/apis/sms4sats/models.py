@@ -213,6 +213,7 @@ class Sms4satsBackend(Backend):
                 STEP_KINDS[what],
                 self._step(step),
                 namer=lambda order_id, what=what: f"sms4sats {order_id[:12]} {what}",
+                owned=True,
             )
 
     # -- scenario ------------------------------------------------------------------------
@@ -392,7 +393,7 @@ class Sms4satsBackend(Backend):
     # -- timelines -----------------------------------------------------------------------
     def _at(self, order: Order, seconds: float, what: str) -> None:
         kind = STEP_KINDS[what]
-        self.sim.scheduler.schedule_after(seconds, kind, order.order_id, owner=order.order_id)
+        self.sim.scheduler.schedule_after(seconds, kind, order.order_id)
 
     def _step(self, step: Callable[[Order], Any]) -> Callable[[str], None]:
         """A timeline event's handler: the step runs on the order the event names."""

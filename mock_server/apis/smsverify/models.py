@@ -138,6 +138,7 @@ class SmsVerifyBackend(Backend):
                 STEP_KINDS[what],
                 self._step(step),
                 namer=lambda order_id, what=what: f"smsverify {order_id} {what}",
+                owned=True,
             )
 
     # -- scenario ------------------------------------------------------------------------
@@ -325,7 +326,7 @@ class SmsVerifyBackend(Backend):
 
     # -- timelines -----------------------------------------------------------------------
     def _at(self, order: Order, when: float, what: str) -> None:
-        self.sim.scheduler.schedule(when, STEP_KINDS[what], order.order_id, owner=order.order_id)
+        self.sim.scheduler.schedule(when, STEP_KINDS[what], order.order_id)
 
     def _step(self, step: Any) -> Any:
         """A timeline event's handler: the step runs on the order the event names."""
