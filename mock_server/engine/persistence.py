@@ -20,14 +20,13 @@ import json
 import logging
 import sqlite3
 import threading
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 FORMAT = 1
-Rows = Mapping[str, list[tuple[str, Any]]]  # table -> [(key, record)]
+Rows = Mapping[str, Iterable[tuple[str, Any]]]  # table -> (key, record) pairs
 
 
 class Persistent(Protocol):
@@ -101,14 +100,27 @@ class StateFile:
         with self._lock:
             return self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
 
-    def read(self) -> dict[str, dict[str, list[tuple[str, Any]]]]:
-        """part -> table -> [(key, record)], in insertion order of keys within a table."""
-        parts: dict[str, dict[str, list[tuple[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    def parts(self) -> list[str]:
         with self._lock:
-            rows = self._db.execute("SELECT part, tbl, key, data FROM records").fetchall()
-        for part, table, key, data in rows:
-            parts[part][table].append((key, json.loads(data)))
-        return {part: dict(tables) for part, tables in parts.items()}
+            return [row[0] for row in self._db.execute("SELECT DISTINCT part FROM records")]
+
+    def tables(self, part: str) -> dict[str, StoredTable]:
+        """The tables of one part, each read (row by row) only when it is iterated."""
+        with self._lock:
+            names = self._db.execute(
+                "SELECT DISTINCT tbl FROM records WHERE part = ?", (part,)
+            ).fetchall()
+        return {name: StoredTable(self, part, name) for (name,) in names}
+
+    def rows(self, part: str, table: str) -> Iterator[tuple[str, Any]]:
+        """(key, record) of every row of a table, parsed one at a time (a restart with 100,000
+        orders never holds all of the file's text at once)."""
+        cursor = self._db.execute(
+            "SELECT key, data FROM records WHERE part = ? AND tbl = ?", (part, table)
+        )
+        while batch := cursor.fetchmany(1000):
+            for key, data in batch:
+                yield key, json.loads(data)
 
     def write(
         self,
@@ -137,6 +149,27 @@ class StateFile:
             self._db.close()
 
 
+class Shared:
+    """One object for equal values read back (a key, a status, a price), as the live state has:
+    100,000 orders rebuilt from a file should not hold 100,000 copies of ``"pending"``."""
+
+    def __init__(self) -> None:
+        self._values: dict[Any, Any] = {}
+
+    def __call__(self, value: Any) -> Any:
+        return self._values.setdefault(value, value)
+
+
+class StoredTable:
+    """The rows of one table of a state file, read when iterated."""
+
+    def __init__(self, state_file: StateFile, part: str, table: str) -> None:
+        self.file, self.part, self.table = state_file, part, table
+
+    def __iter__(self) -> Iterator[tuple[str, Any]]:
+        return self.file.rows(self.part, self.table)
+
+
 class Persistence:
     """Keeps a :class:`StateFile` in step with the parts of one simulation."""
 
@@ -154,18 +187,12 @@ class Persistence:
         """Rebuild every part from the file; False (nothing done) when the file is empty."""
         if self.file.is_empty():
             return False
-        stored = self.file.read()
-        unknown = set(stored) - set(self.parts)
+        unknown = set(self.file.parts()) - set(self.parts)
         if unknown:
             log.warning("state file parts nobody reads: %s", ", ".join(sorted(unknown)))
         for name, part in self.parts.items():  # in the order they were added
-            part.restore_records(stored.get(name, {}))
-        self._watched = {
-            (name, table, key): record
-            for name, tables in stored.items()
-            for table, rows in tables.items()
-            for key, record in rows
-        }
+            part.restore_records(self.file.tables(name))
+        self._watched = {}  # the next commit writes the watched records again
         return True
 
     def rewrite(self) -> None:
@@ -203,4 +230,4 @@ def _text(record: Any) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"))
 
 
-__all__ = ["Changes", "Persistence", "Persistent", "StateFile", "StateFileError"]
+__all__ = ["Changes", "Persistence", "Persistent", "Shared", "StateFile", "StateFileError"]

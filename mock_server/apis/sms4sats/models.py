@@ -27,6 +27,7 @@ from mock_server.apis.sms4sats.errors import (
 )
 from mock_server.apis.sms4sats.settings import Kind, Outcome, Settings
 from mock_server.engine.clock import iso_utc
+from mock_server.engine.persistence import Shared
 from mock_server.engine.ratelimit import RateLimits
 from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.store import Backend
@@ -650,13 +651,16 @@ class Sms4satsBackend(Backend):
         self.fundings = [Funding(**record) for _, record in by_index]
         by_index = sorted(tables.get("referrals", []), key=lambda row: int(row[0]))
         self.referrals = [Referral(**record) for _, record in by_index]
-        rows = sorted(tables.get("orders", []), key=lambda row: row[1]["created_at"])
         settings: dict[str, Settings] = {}
-        for order_id, record in rows:
+        shared = Shared()
+        for order_id, record in tables.get("orders", []):  # row by row, then in order
+            for field_name in ("kind", "api_key", "service", "sms_status", "scenario", "error"):
+                record[field_name] = shared(record[field_name])
             name = record["scenario"]
             if name not in settings:
                 settings[name] = self.read_settings(self.sim.stored_scenario(name))
             self.orders[order_id] = self._order_from_record(record, settings[name])
+        self.orders = dict(sorted(self.orders.items(), key=lambda item: item[1].created_at))
 
     def _order_from_record(self, record: dict[str, Any], settings: Settings) -> Order:
         country = settings.catalog.country(record["country"]) if record["country"] else None

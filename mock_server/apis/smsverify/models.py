@@ -28,6 +28,7 @@ from mock_server.apis.smsverify.errors import (
 )
 from mock_server.apis.smsverify.settings import Settings
 from mock_server.engine.clock import iso_utc
+from mock_server.engine.persistence import Shared
 from mock_server.engine.ratelimit import RateLimits
 from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.store import Backend
@@ -93,11 +94,13 @@ class Order:
         return record
 
     @classmethod
-    def from_record(cls, record: dict[str, Any]) -> Order:
+    def from_record(cls, record: dict[str, Any], shared: Shared) -> Order:
+        repeated = {k: shared(record[k]) for k in ("kind", "api_key", "service", "status")}
         return cls(
             **{
                 **record,
-                "price": Decimal(record["price"]),
+                **repeated,
+                "price": shared(Decimal(record["price"])),
                 "sms": tuple(Sms(**sms) for sms in record["sms"]),
             }
         )
@@ -539,13 +542,23 @@ class SmsVerifyBackend(Backend):
             self.accounts[api_key] = Account(
                 api_key, Decimal(record["balance"]), record["callback_url"]
             )
-        for _, record in sorted(tables.get("orders", []), key=lambda row: int(row[0])):
-            order = Order.from_record(record)
+        # Rows come in the file's order: each table is read row by row and put in order after.
+        shared = Shared()
+        for _, record in tables.get("orders", []):
+            order = Order.from_record(record, shared)
             self.orders[order.order_id] = order
-        rows = sorted(tables.get("ledger", []), key=lambda row: int(row[0]))
-        self.ledger = [
-            LedgerEntry(**{**record, "amount": Decimal(record["amount"])}) for _, record in rows
-        ]
+        self.orders = dict(sorted(self.orders.items()))
+        entries = {
+            int(index): LedgerEntry(
+                shared(record["api_key"]),
+                shared(record["kind"]),
+                shared(Decimal(record["amount"])),
+                record["order_id"],
+                record["at"],
+            )
+            for index, record in tables.get("ledger", [])
+        }
+        self.ledger = [entries[index] for index in sorted(entries)]
 
     # -- numbers -------------------------------------------------------------------------
     def _usa_phone(self, area_code: str | None) -> str:
