@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
 from mock_server.resources import scenarios_dir
@@ -147,3 +149,10 @@ def test_the_every_field_example_is_a_valid_scenario(library: ScenarioLibrary) -
     from mock_server.engine.scenario_reference import EXAMPLE
 
     assert library.load(str(EXAMPLE)).name == "every-field"
+
+
+def test_the_scenario_schema_is_a_valid_draft_2020_12_schema(library: ScenarioLibrary) -> None:
+    """Checked here rather than at every start of the simulator."""
+    schema = json.loads(library.schema_path.read_text(encoding="utf-8"))
+    Draft202012Validator.check_schema(schema)  # raises SchemaError
+    assert schema["$schema"].endswith("2020-12/schema")
