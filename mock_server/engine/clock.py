@@ -110,11 +110,12 @@ class Clock:
                 "origin": self._origin,
                 "wall_origin": self._wall_origin,
                 "offset": self._offset,
+                "now": self._timestamp(),
             }
 
     def restore_state(self, state: dict[str, object]) -> None:
-        """Take over a clock's :meth:`state` (never moving this one backwards is not checked:
-        the stored clock is the simulator's own history)."""
+        """Take over a clock's :meth:`state`: the simulator's own history, so this clock may
+        start behind or ahead of where it was; it never starts before the stored ``now``."""
         mode = state["mode"]
         if mode not in CLOCK_MODES:
             raise ClockError(f"unknown clock mode {mode!r}")
@@ -124,6 +125,11 @@ class Clock:
             self._origin = float(state["origin"])  # type: ignore[arg-type]
             self._wall_origin = float(state["wall_origin"])  # type: ignore[arg-type]
             self._offset = float(state["offset"])  # type: ignore[arg-type]
+            # A machine whose wall clock is now behind the stored one must not run time back:
+            # the clock then goes on from where it was.
+            behind = float(state.get("now", 0.0)) - self._timestamp()  # type: ignore[arg-type]
+            if behind > 0:
+                self._offset += behind
 
     # -- helpers -------------------------------------------------------------------------
     def _timestamp(self) -> float:

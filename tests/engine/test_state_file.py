@@ -282,3 +282,34 @@ def test_a_file_that_is_not_a_state_file_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StateFileError, match="not a usable state file"):
         create_app("virtual", state=bogus)
     assert bogus.read_text().startswith("these are my notes")
+
+
+def test_a_real_clock_keeps_running_while_the_server_is_down(tmp_path: Path) -> None:
+    """Time passes between a crash and a restart: what fell due meanwhile happens on start."""
+    from mock_server.engine.clock import Clock
+
+    wall = [1_800_000_000.0]
+    path = tmp_path / "state.db"
+    app = create_app("default", clock=Clock("real", wall=lambda: wall[0]), state=path)
+    client = app.test_client()
+    key = {"Authorization": "Bearer test-smsverify-key"}
+    order = client.post("/api/v1/order/temporary/", json={"service_id": 1012}, headers=key)
+    order_id = order.get_json()["data"]["order_id"]
+    simulation_of(app).persistence.file.close()  # type: ignore[union-attr]  # the crash
+
+    wall[0] += 60  # down for a minute: the order's SMS was due 20 s after it was placed
+    again = simulation_of(
+        create_app("default", clock=Clock("real", wall=lambda: wall[0]), state=path)
+    )
+    assert again.clock.timestamp() == pytest.approx(1_800_000_060.0)
+    sv = again.backend("smsverify")
+    assert sv.orders[order_id].status == "pending"  # type: ignore[attr-defined]
+    assert again.scheduler.run_due() >= 1  # what the real clock's thread does on start
+    assert sv.orders[order_id].status == "completed"  # type: ignore[attr-defined]
+    # ...and what those events did is in the file too; a wall clock gone back stops time, no more.
+    wall[0] -= 3600
+    third = simulation_of(
+        create_app("default", clock=Clock("real", wall=lambda: wall[0]), state=path)
+    )
+    assert third.backend("smsverify").orders[order_id].status == "completed"  # type: ignore[attr-defined]
+    assert third.clock.timestamp() >= 1_800_000_060.0 - 1e-6
