@@ -16,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from mock_server.engine import jsonio
 from mock_server.engine.clock import Clock, iso_utc
-from mock_server.engine.persistence import Changes
+from mock_server.engine.persistence import Changes, Rows
 from mock_server.engine.scheduler import Scheduler
 
 # (url, body, timeout) -> HTTP status; raises OSError when no answer came.
@@ -286,7 +286,7 @@ class CallbackDispatcher:
         callback = self._by_id.get(int(key))
         return callback.to_record() if callback is not None else None
 
-    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+    def restore_records(self, tables: Rows) -> None:
         for _, state in tables.get("state", []):
             self._last_id = int(state["last_id"])
             self._ids = itertools.count(self._last_id + 1)

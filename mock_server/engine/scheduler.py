@@ -16,13 +16,13 @@ import heapq
 import itertools
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from mock_server.engine.clock import LATEST, Clock, ClockError
-from mock_server.engine.persistence import Changes
+from mock_server.engine.persistence import Changes, Rows
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,7 @@ class EventKind:
     # An event of an owned kind belongs to its first argument (an order's id): it is listed
     # and cancelled with it.
     owned: bool = False
-
-    @property
-    def group(self) -> str:
-        """Owners are per group (an API): ``smsverify.expire`` is in ``smsverify``."""
-        return self.kind.split(".", 1)[0]
+    group: str = ""  # owners are per group (an API): ``smsverify.expire`` is in ``smsverify``
 
 
 PENDING, CANCELLED, DONE = 0, 1, 2
@@ -189,7 +185,7 @@ class Scheduler:
 
         With ``owned``, an event belongs to its first argument: see :meth:`owned`.
         """
-        self._kinds[kind] = EventKind(kind, handler, locked, namer, owned)
+        self._kinds[kind] = EventKind(kind, handler, locked, namer, owned, kind.split(".", 1)[0])
 
     def schedule(self, when: datetime | float, kind: str, *args: Any) -> Event:
         """Run the handler of ``kind`` with ``args`` when the clock reaches ``when``."""
@@ -273,7 +269,7 @@ class Scheduler:
         event = self._named.get(int(key))
         return event.to_record() if event is not None else None
 
-    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+    def restore_records(self, tables: Rows) -> None:
         """Put back the named events a state file kept (of a kind nobody handles: dropped)."""
         last = -1
         for key, record in tables.get("events", []):

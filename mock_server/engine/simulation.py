@@ -12,7 +12,7 @@ import logging
 import random
 import struct
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -22,7 +22,7 @@ from mock_server.engine.callbacks import CallbackDispatcher
 from mock_server.engine.clock import Clock, ClockMode
 from mock_server.engine.faults import FaultInjector
 from mock_server.engine.journal import Journal
-from mock_server.engine.persistence import Changes, Persistence, StateFile
+from mock_server.engine.persistence import Changes, Persistence, Rows, StateFile
 from mock_server.engine.scenarios import Scenario, ScenarioLibrary, build_scenario
 from mock_server.engine.scheduler import Scheduler
 from mock_server.engine.store import Backend, Store
@@ -306,7 +306,7 @@ class _SimulationRecords:
             return _scenario_record(scenario) if scenario is not None else None
         return None
 
-    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+    def restore_records(self, tables: Rows) -> None:
         """Restored first: scenario, seed, clock and random state, then every other part is
         emptied for its own records."""
         sim = self.sim

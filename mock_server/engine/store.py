@@ -9,11 +9,12 @@ atomic with respect to other requests and to scheduled events.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from mock_server.engine.persistence import Rows
     from mock_server.engine.simulation import Simulation
 
 B = TypeVar("B", bound="Backend")
@@ -51,7 +52,7 @@ class Backend:
         """The current record of ``key`` in ``table``; None when it is gone."""
         return None
 
-    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+    def restore_records(self, tables: Rows) -> None:
         """Rebuild the state from the records a state file kept."""
 
     def read_settings(self, scenario: Any) -> Any:

@@ -8,7 +8,7 @@ signature. Invoices that stay OPEN past their expiry are CANCELED by an event on
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import bolt11
@@ -17,6 +17,7 @@ from bolt11.models.features import Feature, Features, FeatureState
 from bolt11.models.tags import TagChar, Tags
 from coincurve import PrivateKey
 
+from mock_server.engine.persistence import Rows
 from mock_server.engine.store import Backend
 from mock_server.lightning import bits
 from mock_server.lightning.invoices import HoldInvoice, InvoiceStateError
@@ -155,6 +156,6 @@ class LightningNode(Backend):
         invoice = self.invoices.get(key)
         return invoice.to_record() if invoice is not None else None
 
-    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+    def restore_records(self, tables: Rows) -> None:
         for payment_hash, record in tables.get("invoices", []):
             self.invoices[payment_hash] = HoldInvoice.from_record(record)

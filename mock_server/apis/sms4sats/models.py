@@ -10,7 +10,7 @@ is an event on the clock.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -27,7 +27,7 @@ from mock_server.apis.sms4sats.errors import (
 )
 from mock_server.apis.sms4sats.settings import Kind, Outcome, Settings
 from mock_server.engine.clock import iso_utc
-from mock_server.engine.persistence import Shared
+from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.ratelimit import RateLimits
 from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.store import Backend
@@ -644,7 +644,7 @@ class Sms4satsBackend(Backend):
         items: list[Any] = self.fundings if table == "fundings" else self.referrals
         return asdict(items[int(key)]) if int(key) < len(items) else None
 
-    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+    def restore_records(self, tables: Rows) -> None:
         for api_key, record in tables.get("accounts", []):
             self.accounts[api_key] = Account(**record)
         by_index = sorted(tables.get("fundings", []), key=lambda row: int(row[0]))

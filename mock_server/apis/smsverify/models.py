@@ -8,7 +8,7 @@ refused before anything changes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -28,7 +28,7 @@ from mock_server.apis.smsverify.errors import (
 )
 from mock_server.apis.smsverify.settings import Settings
 from mock_server.engine.clock import iso_utc
-from mock_server.engine.persistence import Shared
+from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.ratelimit import RateLimits
 from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.store import Backend
@@ -535,7 +535,7 @@ class SmsVerifyBackend(Backend):
         entry = self.ledger[int(key)]
         return {**asdict(entry), "amount": str(entry.amount)}
 
-    def restore_records(self, tables: Mapping[str, list[tuple[str, Any]]]) -> None:
+    def restore_records(self, tables: Rows) -> None:
         for _, value in tables.get("counters", []):
             self._next_id = int(value)
         for api_key, record in tables.get("accounts", []):
