@@ -73,8 +73,12 @@ class StateFile:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StateFileError(f"{self.path}: cannot open ({exc})") from None
+        try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute(
@@ -87,14 +91,15 @@ class StateFile:
             )
             row = self._db.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()
         except sqlite3.DatabaseError as exc:
+            self._db.close()
             raise StateFileError(f"{self.path}: not a usable state file ({exc})") from None
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT),))
         elif int(row[0]) != FORMAT:
+            self._db.close()
             raise StateFileError(
                 f"{self.path}: state file format {row[0]}, this version reads {FORMAT}"
             )
-        self._lock = threading.Lock()
 
     def is_empty(self) -> bool:
         with self._lock:

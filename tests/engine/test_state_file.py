@@ -313,3 +313,14 @@ def test_a_real_clock_keeps_running_while_the_server_is_down(tmp_path: Path) -> 
     )
     assert third.backend("smsverify").orders[order_id].status == "completed"  # type: ignore[attr-defined]
     assert third.clock.timestamp() >= 1_800_000_060.0 - 1e-6
+
+
+def test_a_state_file_of_another_format_or_nowhere_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    simulation_of(create_app("virtual", state=path)).close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
+    with pytest.raises(StateFileError, match="format 99, this version reads 1"):
+        create_app("virtual", state=path)
+    with pytest.raises(StateFileError, match="cannot open"):
+        create_app("virtual", state=tmp_path / "no such folder" / "state.db")
