@@ -12,6 +12,7 @@ from __future__ import annotations
 import socket
 import sqlite3
 from collections.abc import Callable
+from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -231,10 +232,8 @@ def test_every_kind_of_step_survives_a_restart(tmp_path: Path) -> None:
     script += [("advance", 0), ("rental", 0), ("sms", 4), ("advance", 4), ("switch", 1)]
     script += [("invoice_order", 0), ("pay", 7), ("advance", 3)]
     check_round_trip(world, script)
-    sim_records = sqlite3.connect(tmp_path / "state.db").execute(
-        "SELECT tbl, count(*) FROM records GROUP BY tbl"
-    )
-    tables = dict(sim_records.fetchall())
+    with closing(sqlite3.connect(tmp_path / "state.db")) as db:
+        tables = dict(db.execute("SELECT tbl, count(*) FROM records GROUP BY tbl").fetchall())
     assert tables["orders"] >= 5 and tables["invoices"] >= 4 and tables["callbacks"] >= 1
 
 
@@ -318,7 +317,7 @@ def test_a_real_clock_keeps_running_while_the_server_is_down(tmp_path: Path) -> 
 def test_a_state_file_of_another_format_or_nowhere_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
     simulation_of(create_app("virtual", state=path)).close()
-    with sqlite3.connect(path) as db:
+    with closing(sqlite3.connect(path)) as db, db:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
     with pytest.raises(StateFileError, match="format 99, this version reads 1"):
         create_app("virtual", state=path)
