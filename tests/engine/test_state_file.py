@@ -265,6 +265,8 @@ def test_reset_empties_the_file_too(tmp_path: Path) -> None:
     assert again.scenario.name == "manual"
     assert fingerprint(again) == fingerprint(world.sim)
     assert again.backend("sms4sats").orders == {}  # type: ignore[attr-defined]
+    again.close()
+    world.sim.close()
 
 
 def test_without_a_state_file_nothing_is_written(tmp_path: Path) -> None:
@@ -305,6 +307,7 @@ def test_a_real_clock_keeps_running_while_the_server_is_down(tmp_path: Path) -> 
     assert sv.orders[order_id].status == "pending"  # type: ignore[attr-defined]
     assert again.scheduler.run_due() >= 1  # what the real clock's thread does on start
     assert sv.orders[order_id].status == "completed"  # type: ignore[attr-defined]
+    again.persistence.file.close()  # type: ignore[union-attr]  # another crash
     # ...and what those events did is in the file too; a wall clock gone back stops time, no more.
     wall[0] -= 3600
     third = simulation_of(
@@ -312,6 +315,7 @@ def test_a_real_clock_keeps_running_while_the_server_is_down(tmp_path: Path) -> 
     )
     assert third.backend("smsverify").orders[order_id].status == "completed"  # type: ignore[attr-defined]
     assert third.clock.timestamp() >= 1_800_000_060.0 - 1e-6
+    third.close()
 
 
 def test_a_state_file_of_another_format_or_nowhere_is_refused(tmp_path: Path) -> None:
