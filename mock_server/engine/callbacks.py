@@ -215,9 +215,10 @@ class CallbackDispatcher:
     def clock(self) -> Clock:
         return self.scheduler.clock  # the scheduler's clock is the one a reset installs
 
-    def clear(self) -> None:
+    def clear(self, capacity: int | None = None) -> None:
+        """Forget every callback; a new ``capacity`` bounds the log from now on."""
         with self.lock:
-            self._log.clear()
+            self._log = deque(maxlen=capacity or self._log.maxlen)
             self._by_id.clear()
 
     def _schedule(self, callback: Callback, when: float) -> None:

@@ -63,6 +63,7 @@ class Scenario:
     seed: int = 0
     clock: ClockSettings = field(default_factory=ClockSettings)
     journal_capacity: int = 1000
+    callback_capacity: int = 1000
     source: str = "<inline>"
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -233,6 +234,7 @@ def build_scenario(data: dict[str, Any], source: str) -> Scenario:
             speed=float(clock.get("speed", 1.0)),
         ),
         journal_capacity=int((data.get("journal") or {}).get("capacity", 1000)),
+        callback_capacity=int((data.get("callbacks") or {}).get("capacity", 1000)),
         source=source,
         data=data,
     )

@@ -68,7 +68,12 @@ class Simulation:
         self.scheduler = Scheduler(self.clock, self.lock)
         self.scheduler.changes = self.changes
         self.journal = Journal(self.scenario.journal_capacity)
-        self.callbacks = CallbackDispatcher(self.scheduler, self.lock, changes=self.changes)
+        self.callbacks = CallbackDispatcher(
+            self.scheduler,
+            self.lock,
+            capacity=self.scenario.callback_capacity,
+            changes=self.changes,
+        )
         self.callbacks.allow.hosts = set(self.callback_hosts)
         self.random = random.Random(self.seed)
         self.faults = FaultInjector()
@@ -103,7 +108,7 @@ class Simulation:
             self.scheduler.clear()
             self.scheduler.clock = self.clock
             self.journal = Journal(new.journal_capacity)
-            self.callbacks.clear()
+            self.callbacks.clear(new.callback_capacity)
             self.callbacks.allow.hosts = set(self.callback_hosts)
             self.random = random.Random(self.seed)
             self.faults.clear()
@@ -325,7 +330,7 @@ class _SimulationRecords:
             sim._seed_override = None if int(seed) == sim.scenario.seed else int(seed)
         sim.journal = Journal(sim.scenario.journal_capacity)
         sim.scheduler.clear()
-        sim.callbacks.clear()
+        sim.callbacks.clear(sim.scenario.callback_capacity)
         sim.faults.clear()
         sim._named.clear()
         sim._arm(sim.scenario)

@@ -73,3 +73,29 @@ def test_use_scenario_keeps_state_and_clock() -> None:
     assert sim.backend("counter").orders == {"a": 1}  # type: ignore[attr-defined]
     assert sim.clock.mode == "virtual"
     assert sim.clock.now() == datetime(2026, 1, 1, 0, 1, 40, tzinfo=UTC)
+
+
+def test_the_callback_log_keeps_as_many_as_the_scenario_says() -> None:
+    from mock_server.app import create_app, simulation_of
+    from mock_server.engine.scenarios import ScenarioLibrary
+
+    hook = "http://127.0.0.1:9/hook"  # nothing listens on the discard port: every attempt fails
+    scenario = ScenarioLibrary().load_text(
+        "name: small-log\nclock: {mode: virtual}\ncallbacks: {capacity: 2}\n"
+        f"accounts:\n  smsverify: [{{api_key: k, balance: '9.00', callback_url: '{hook}'}}]\n"
+        "smsverify: {timing: {sms_after: null}}\n"
+    )
+    app = create_app(scenario)
+    client = app.test_client()
+    for _ in range(3):
+        order = client.post(
+            "/api/v1/order/temporary/",
+            json={"service_id": 1012},
+            headers={"Authorization": "Bearer k"},
+        ).get_json()["data"]
+        assert client.post(f"/_mock/smsverify/orders/{order['order_id']}/sms").status_code == 200
+    shown = client.get("/_mock/callbacks").get_json()["callbacks"]
+    assert [c["id"] for c in shown] == [2, 3]  # the oldest dropped
+    sim = simulation_of(app)
+    sim.reset("virtual")  # the default scenario's capacity again
+    assert sim.callbacks._log.maxlen == 1000
