@@ -8,6 +8,8 @@ signature. Invoices that stay OPEN past their expiry are CANCELED by an event on
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +19,7 @@ from bolt11.models.features import Feature, Features, FeatureState
 from bolt11.models.tags import TagChar, Tags
 from coincurve import PrivateKey
 
-from mock_server.engine.persistence import Rows
+from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.store import Backend
 from mock_server.lightning import bits
 from mock_server.lightning.invoices import HoldInvoice, InvoiceStateError
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
 
 bits.install()  # 1.7 -> 0.5 ms per invoice; see bits.py
 NETWORKS = ("bc", "tb", "bcrt", "tbs")
+RECENT_PAYREQS = 1024  # payment requests kept made; older ones are made again when asked
 # As the real sms4sats invoices: var_onion_optin, payment_secret (required), basic_mpp.
 FEATURES = Features.from_feature_list(
     {
@@ -50,6 +53,9 @@ class LightningNode(Backend):
         secret = hashlib.sha256(f"sms-mock lightning node {sim.seed}".encode()).digest()
         self._key = PrivateKey(secret)
         self.pubkey = self._key.public_key.format(compressed=True).hex()
+        self._recent: OrderedDict[str, str] = OrderedDict()  # payment hash -> payment request
+        self._cache_lock = threading.Lock()
+        self._shared = Shared()
         sim.scheduler.handle(
             "lightning.expire", self._expire, namer=lambda h: f"invoice {h[:12]} expiry"
         )
@@ -73,37 +79,50 @@ class LightningNode(Backend):
         rng = self.sim.random
         preimage = preimage if preimage is not None else rng.randbytes(32)
         payment_hash = hashlib.sha256(preimage).hexdigest()
-        secret = rng.randbytes(32).hex()
-        created = int(self.sim.clock.timestamp())
-        tags = Tags()
-        tags.add(TagChar.payment_hash, payment_hash)
-        tags.add(TagChar.description, description)
-        tags.add(TagChar.min_final_cltv_expiry, min_final_cltv_expiry)
-        tags.add(TagChar.expire_time, expiry)
-        tags.add(TagChar.payment_secret, secret)
-        tags.add(TagChar.features, FEATURES)
-        request = bolt11.Bolt11(
-            currency=network,
-            date=created,
-            tags=tags,
-            amount_msat=bolt11.MilliSatoshi(amount_sat * 1000),
-        )
-        payreq = bolt11.encode(request, self._key.secret.hex())
         invoice = HoldInvoice(
             payment_hash=payment_hash,
-            preimage=preimage.hex(),
-            payment_secret=secret,
+            preimage_bytes=preimage,
+            secret_bytes=rng.randbytes(32),
             amount_sat=amount_sat,
-            description=description,
-            created_at=created,
+            description=self._shared(description),  # one string for every order of a kind
+            created_at=int(self.sim.clock.timestamp()),
             expiry=expiry,
             min_final_cltv_expiry=min_final_cltv_expiry,
-            payreq=payreq,
+            network=self._shared(network),
+            issuer=self,
         )
+        self.payreq(invoice)  # made now, as a real node does, and answered from the cache
         self.invoices[payment_hash] = invoice
         self.changed("invoices", payment_hash)
         self.sim.scheduler.schedule(invoice.expires_at, "lightning.expire", payment_hash)
         return invoice
+
+    def payreq(self, invoice: HoldInvoice) -> str:
+        """The signed BOLT11 payment request of one of this node's invoices: the recent ones
+        from a cache, older ones made again (the same string: signatures are deterministic)."""
+        with self._cache_lock:
+            cached = self._recent.get(invoice.payment_hash)
+        if cached is not None:
+            return cached
+        tags = Tags()
+        tags.add(TagChar.payment_hash, invoice.payment_hash)
+        tags.add(TagChar.description, invoice.description)
+        tags.add(TagChar.min_final_cltv_expiry, invoice.min_final_cltv_expiry)
+        tags.add(TagChar.expire_time, invoice.expiry)
+        tags.add(TagChar.payment_secret, invoice.payment_secret)
+        tags.add(TagChar.features, FEATURES)
+        request = bolt11.Bolt11(
+            currency=invoice.network,
+            date=invoice.created_at,
+            tags=tags,
+            amount_msat=bolt11.MilliSatoshi(invoice.amount_sat * 1000),
+        )
+        payreq = bolt11.encode(request, self._key.secret.hex())
+        with self._cache_lock:
+            self._recent[invoice.payment_hash] = payreq
+            while len(self._recent) > RECENT_PAYREQS:
+                self._recent.popitem(last=False)
+        return payreq
 
     def _expire(self, payment_hash: str) -> None:
         invoice = self.invoices.get(payment_hash)
@@ -122,6 +141,10 @@ class LightningNode(Backend):
         invoice = self.invoices.get(decoded.payment_hash)
         if invoice is None or decoded.payee != self.pubkey:
             raise PaymentError("unknown invoice: this node did not issue it")
+        return self.pay_invoice(invoice)
+
+    def pay_invoice(self, invoice: HoldInvoice) -> HoldInvoice:
+        """The simulated wallet pays one of this node's invoices (no payment request to read)."""
         with self.sim.lock:
             now = self.sim.clock.timestamp()
             if invoice.state.value == "OPEN" and now >= invoice.expires_at:
@@ -158,4 +181,7 @@ class LightningNode(Backend):
 
     def restore_records(self, tables: Rows) -> None:
         for payment_hash, record in tables.get("invoices", []):
-            self.invoices[payment_hash] = HoldInvoice.from_record(record)
+            invoice = HoldInvoice.from_record(record)
+            invoice.issuer = self
+            invoice.description = self._shared(invoice.description)
+            self.invoices[payment_hash] = invoice

@@ -65,7 +65,7 @@ def fingerprint(sim: Simulation) -> dict[str, Any]:
         "sv_orders": {k: (sv.describe(o), sv.status(o)) for k, o in sv.orders.items()},
         "ledger": [asdict(e) for e in sv.ledger],
         "next_id": sv._next_id,
-        "invoices": {h: i.to_record() for h, i in node.invoices.items()},
+        "invoices": {h: (i.to_record(), i.payreq) for h, i in node.invoices.items()},
         "callbacks": [_timeless(c.to_record()) for c in sim.callbacks.log()],
         "dispatcher": sim.callbacks.state_record(),
     }

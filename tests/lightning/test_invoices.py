@@ -7,17 +7,24 @@ import pytest
 from mock_server.lightning.invoices import HoldInvoice, InvoiceState, InvoiceStateError
 
 
+class Issuer:
+    """Stands for the node: the payment request itself is the node's business (test_node)."""
+
+    def payreq(self, invoice: HoldInvoice) -> str:
+        return "lnbc30u1..."
+
+
 def _invoice() -> HoldInvoice:
     return HoldInvoice(
         payment_hash="00" * 32,
-        preimage="11" * 32,
-        payment_secret="22" * 32,
+        preimage_bytes=bytes.fromhex("11" * 32),
+        secret_bytes=bytes.fromhex("22" * 32),
         amount_sat=3000,
         description="d",
         created_at=1000,
         expiry=100,
         min_final_cltv_expiry=40,
-        payreq="lnbc...",
+        issuer=Issuer(),
     )
 
 

@@ -105,3 +105,12 @@ def test_bad_amount_or_network_is_refused(node: LightningNode) -> None:
         node.create_invoice(0, "x")
     with pytest.raises(ValueError, match="unknown network"):
         node.create_invoice(1, "x", network="ltc")
+
+
+def test_a_payment_request_made_again_is_the_same_string(node: LightningNode) -> None:
+    """Payment requests are not kept but made again when asked: signatures are deterministic."""
+    invoice = node.create_invoice(3000, "sms4sats payment USA tg", network="tb")
+    first = invoice.payreq
+    node._recent.clear()  # as if 1,024 newer invoices had pushed it out of the cache
+    assert invoice.payreq == first
+    assert bolt11.decode(first).payment_hash == invoice.payment_hash

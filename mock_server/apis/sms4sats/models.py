@@ -128,7 +128,7 @@ class Order:
     activation_id: int | None = None
     number: int | None = None
     number_ms: int | None = None
-    codes: list[str] = field(default_factory=list)
+    codes: tuple[str, ...] = ()  # a tuple: most orders get one code or none
     # send and email orders
     destination: str | None = None
     message: str | None = None
@@ -378,7 +378,7 @@ class Sms4satsBackend(Backend):
         invoice = order.invoice
         if invoice is not None and invoice.state is InvoiceState.OPEN:
             with suppress(PaymentError):  # expired meanwhile: nothing to pay
-                self.node.pay(invoice.payreq)
+                self.node.pay_invoice(invoice)
 
     # -- the invoice's news (this backend listens to its orders' invoices) -----------------
     def invoice_accepted(self, invoice: HoldInvoice) -> None:
@@ -480,9 +480,8 @@ class Sms4satsBackend(Backend):
                 raise OrderConflict(f"rental {order_id} has expired")
             self._assign_number(order)
             self.changed("orders", order.order_id)
-            order.codes.append(
-                code if code is not None else str(self.sim.random.randint(100000, 999999))
-            )
+            new_code = code if code is not None else str(self.sim.random.randint(100000, 999999))
+            order.codes = (*order.codes, new_code)
             if not order.charged:
                 self._charge(order)
                 self._cancel_events(order)  # no auto-cancel once a code came
@@ -672,7 +671,7 @@ class Sms4satsBackend(Backend):
             **fields,
             outcome=Outcome(**record["outcome"]),
             country=country,
-            codes=list(record["codes"]),
+            codes=tuple(record["codes"]),
             invoice=invoice,
             settings=settings,
         )

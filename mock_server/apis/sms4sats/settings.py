@@ -37,6 +37,9 @@ class Outcome:
     code_after: float | None = None
 
 
+CODE, DELIVERED = Outcome("code"), Outcome("delivered")  # the defaults, one object each
+
+
 @dataclass(frozen=True)
 class OutcomeRule:
     outcome: Outcome
@@ -113,7 +116,7 @@ class Settings:
         for rule in self.outcomes:
             if rule.matches(kind, country, service):
                 return rule.outcome
-        return Outcome("code" if kind == "receive" else "delivered")
+        return CODE if kind == "receive" else DELIVERED
 
 
 def _rate_limit(given: dict[str, Any] | None) -> RateLimitSettings:
