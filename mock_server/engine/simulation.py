@@ -22,7 +22,13 @@ from mock_server.engine.callbacks import CallbackDispatcher
 from mock_server.engine.clock import Clock, ClockMode
 from mock_server.engine.faults import FaultInjector
 from mock_server.engine.journal import Journal
-from mock_server.engine.persistence import Changes, Persistence, Rows, StateFile
+from mock_server.engine.persistence import (
+    Changes,
+    Persistence,
+    Rows,
+    StateFile,
+    StateFileError,
+)
 from mock_server.engine.scenarios import Scenario, ScenarioLibrary, build_scenario
 from mock_server.engine.scheduler import Scheduler
 from mock_server.engine.store import Backend, Store
@@ -215,7 +221,13 @@ class Simulation:
         persistence.add("callbacks", self.callbacks)
         persistence.add("scheduler", self.scheduler)
         with self.lock:
-            restored = persistence.load()  # the simulation's part first: it clears the rest
+            try:
+                restored = persistence.load()  # the simulation's part first: it clears the rest
+            except (ValueError, KeyError, TypeError) as exc:  # a damaged or foreign record
+                persistence.file.close()
+                raise StateFileError(
+                    f"{path}: cannot rebuild the simulator from it ({type(exc).__name__}: {exc})"
+                ) from None
             if not restored:
                 persistence.rewrite()
             self.persistence = persistence
@@ -297,8 +309,8 @@ class _SimulationRecords:
         yield "scenario", "current", sim.scenario.name
         for scenario in [sim.scenario, *sim._named.values()]:
             yield "scenarios", scenario.name, _scenario_record(scenario)
-        for _, table, key, record in self.watched()[:2]:
-            yield table, key, record
+        yield "clock", "clock", sim.clock.state()
+        yield "random", "random", _random_record(sim.random)
 
     def record(self, table: str, key: str) -> Any | None:
         sim = self.sim

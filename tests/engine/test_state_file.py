@@ -327,3 +327,14 @@ def test_a_state_file_of_another_format_or_nowhere_is_refused(tmp_path: Path) ->
         create_app("virtual", state=path)
     with pytest.raises(StateFileError, match="cannot open"):
         create_app("virtual", state=tmp_path / "no such folder" / "state.db")
+
+
+def test_a_damaged_record_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    world = World(path)
+    world.temporary(0)
+    world.sim.close()
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("UPDATE records SET data = '{\"oops\": 1}' WHERE tbl = 'orders'")
+    with pytest.raises(StateFileError, match="cannot rebuild the simulator from it"):
+        create_app("virtual", state=path)
