@@ -269,7 +269,10 @@ def test_reset_empties_the_file_too(tmp_path: Path) -> None:
     world.sim.close()
 
 
-def test_without_a_state_file_nothing_is_written(tmp_path: Path) -> None:
+def test_without_a_state_file_nothing_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # a file written by default would land here
     app = create_app("virtual")
     sim = simulation_of(app)
     app.test_client().post("/createorder", json={"country": 187, "service": "tg"})
