@@ -43,7 +43,7 @@ def render_error(error: SimulatorError, operation: object) -> Reply:
 
 
 def _clock(sim: Simulation, **extra: Any) -> dict[str, Any]:
-    return {**sim.clock.describe(), "pending_events": len(sim.scheduler.pending()), **extra}
+    return {**sim.clock.describe(), "pending_events": sim.scheduler.pending_count(), **extra}
 
 
 def _health(sim: Simulation) -> dict[str, Any]:
@@ -54,6 +54,7 @@ def _health(sim: Simulation) -> dict[str, Any]:
         "seed": sim.seed,
         "clock": _clock(sim),
         "apis": API_ROOTS,
+        "state": sim.state_summary(),
     }
 
 

@@ -237,6 +237,12 @@ class Simulation:
             self.restored = restored
         return restored
 
+    def state_summary(self) -> dict[str, Any] | None:
+        """Where state is kept (for the control API): None when in memory only."""
+        if self.persistence is None:
+            return None
+        return {"path": str(self.persistence.file.path), "restored": self.restored}
+
     def commit(self) -> None:
         """Write what changed to the state file (before a response is sent); no-op without."""
         persistence = self.persistence

@@ -17,6 +17,7 @@ def test_health_names_version_scenario_and_clock(client: FlaskClient) -> None:
     assert body["clock"]["mode"] == "virtual"
     assert body["clock"]["now"] == START
     assert body["apis"] == {"sms4sats": "/", "smsverify": "/api/v1/", "control": "/_mock/"}
+    assert body["state"] is None  # in memory only
 
 
 def test_advance_runs_due_events_and_reports_them(client: FlaskClient, sim: Simulation) -> None:

@@ -205,9 +205,9 @@ def reopened(path: Path) -> Simulation:
     """A second simulator built from the state file alone (another scenario on the command line,
     as after a restart with other flags: the file wins)."""
     app: Flask = create_app("default", state=path)
-    sim = simulation_of(app)
-    assert sim.restored
-    return sim
+    health = app.test_client().get("/_mock/health").get_json()
+    assert health["state"] == {"path": str(path), "restored": True}
+    return simulation_of(app)
 
 
 def check_round_trip(world: World, steps: list[tuple[str, int]]) -> None:
@@ -227,6 +227,8 @@ def check_round_trip(world: World, steps: list[tuple[str, int]]) -> None:
 
 def test_every_kind_of_step_survives_a_restart(tmp_path: Path) -> None:
     world = World(tmp_path / "state.db")
+    health = world.client.get("/_mock/health").get_json()
+    assert health["state"] == {"path": str(tmp_path / "state.db"), "restored": False}
     script = [(name, 0) for name in STEPS[:-1]]  # every step once, then a realistic day
     script += [("pay", 1), ("pay", 2), ("advance", 1), ("advance", 2), ("code", 1)]
     script += [("advance", 0), ("rental", 0), ("sms", 4), ("advance", 4), ("switch", 1)]
