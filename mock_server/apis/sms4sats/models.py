@@ -26,6 +26,7 @@ from mock_server.apis.sms4sats.errors import (
     TooManyRequests,
 )
 from mock_server.apis.sms4sats.settings import Kind, Outcome, Settings
+from mock_server.apis.timeline import OrderTimeline
 from mock_server.engine.clock import iso_utc
 from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.ratelimit import RateLimits
@@ -43,18 +44,6 @@ NO_NUMBER = f"No available number, payment request is canceled. {REFUND}"  # doc
 NO_CODE = f"No code received in time, payment request is canceled. {REFUND}"
 CANCELED = f"Order canceled, payment request is canceled. {REFUND}"
 EXPIRED = "Payment request expired before it was paid."
-# The steps of an order's timeline, each an event kind.
-STEPS = (
-    "auto-pay",
-    "number",
-    "no number",
-    "code",
-    "auto-cancel",
-    "sent",
-    "delivered",
-    "send failed",
-)
-STEP_KINDS = {what: f"sms4sats.{what}" for what in STEPS}
 
 
 class OrderConflict(Sms4satsError):
@@ -199,7 +188,7 @@ class Sms4satsBackend(Backend):
         self.orders: dict[str, Order] = {}
         self.fundings: list[Funding] = []
         self.referrals: list[Referral] = []
-        steps: dict[str, Callable[[Order], Any]] = {
+        steps: dict[str, Callable[[Order], Any]] = {  # the steps of an order's timeline
             "auto-pay": self._auto_pay,
             "number": self._assign_number,
             "no number": lambda order: self._fail(order, NO_NUMBER),
@@ -209,13 +198,7 @@ class Sms4satsBackend(Backend):
             "delivered": self._delivered,
             "send failed": self._send_failed,
         }
-        for what, step in steps.items():
-            sim.scheduler.handle(
-                STEP_KINDS[what],
-                self._step(step),
-                namer=lambda order_id, what=what: f"sms4sats {order_id[:12]} {what}",
-                owned=True,
-            )
+        self.timeline = OrderTimeline(self, "sms4sats", steps, label=lambda oid: oid[:12])
 
     # -- scenario ------------------------------------------------------------------------
     def read_settings(self, scenario: Scenario) -> Settings:
@@ -393,19 +376,7 @@ class Sms4satsBackend(Backend):
 
     # -- timelines -----------------------------------------------------------------------
     def _at(self, order: Order, seconds: float, what: str) -> None:
-        kind = STEP_KINDS[what]
-        self.sim.scheduler.schedule_after(seconds, kind, order.order_id)
-
-    def _step(self, step: Callable[[Order], Any]) -> Callable[[str], None]:
-        """A timeline event's handler: the step runs on the order the event names."""
-
-        def run(order_id: str) -> None:
-            order = self.orders.get(order_id)
-            if order is not None:
-                self.changed("orders", order_id)
-                step(order)
-
-        return run
+        self.timeline.after(order.order_id, seconds, what)
 
     def _paid(self, order: Order) -> None:
         order.paid_at = self.now
@@ -546,7 +517,7 @@ class Sms4satsBackend(Backend):
             self._cancel_events(order)
 
     def _cancel_events(self, order: Order) -> None:
-        self.sim.scheduler.cancel_owned("sms4sats", order.order_id)
+        self.timeline.cancel(order.order_id)
 
     # -- the documented operations -------------------------------------------------------
     def cancel_order(self, order_id: str) -> Order:
@@ -619,8 +590,7 @@ class Sms4satsBackend(Backend):
     def describe(self, order: Order) -> dict[str, Any]:
         """Everything about the order, with the events still to come on its timeline."""
         with self.sim.lock:
-            events = self.sim.scheduler.owned("sms4sats", order.order_id)
-            return order.describe([e.name for e in events])
+            return order.describe(self.timeline.pending(order.order_id))
 
     # -- state files ---------------------------------------------------------------------
     def dump_records(self) -> Iterable[tuple[str, str, Any]]:

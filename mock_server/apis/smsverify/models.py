@@ -27,6 +27,7 @@ from mock_server.apis.smsverify.errors import (
     ServiceNotAvailable,
 )
 from mock_server.apis.smsverify.settings import Settings
+from mock_server.apis.timeline import OrderTimeline
 from mock_server.engine.clock import iso_utc
 from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.ratelimit import RateLimits
@@ -42,7 +43,6 @@ DAY = 86_400
 # Kinds that wait for one SMS, expire (refunded) without it, and complete with it.
 SHORT_TERM = ("temporary", "best_temp", "global")
 RENTAL_KINDS = ("rental", "rent_1day", "rent_30days")
-STEP_KINDS = {what: f"smsverify.{what}" for what in ("expire", "end", "sms")}
 USA_AREA_CODES = ("212", "213", "312", "415", "617", "646", "702", "718", "786", "917")
 
 
@@ -136,13 +136,7 @@ class SmsVerifyBackend(Backend):
             "end": self._end,
             "sms": lambda order: self.deliver_sms(order.order_id),
         }
-        for what, step in steps.items():
-            sim.scheduler.handle(
-                STEP_KINDS[what],
-                self._step(step),
-                namer=lambda order_id, what=what: f"smsverify {order_id} {what}",
-                owned=True,
-            )
+        self.timeline = OrderTimeline(self, "smsverify", steps)
 
     # -- scenario ------------------------------------------------------------------------
     def read_settings(self, scenario: Scenario) -> Settings:
@@ -329,21 +323,10 @@ class SmsVerifyBackend(Backend):
 
     # -- timelines -----------------------------------------------------------------------
     def _at(self, order: Order, when: float, what: str) -> None:
-        self.sim.scheduler.schedule(when, STEP_KINDS[what], order.order_id)
-
-    def _step(self, step: Any) -> Any:
-        """A timeline event's handler: the step runs on the order the event names."""
-
-        def run(order_id: int) -> None:
-            order = self.orders.get(order_id)
-            if order is not None:
-                self.changed("orders", order_id)
-                step(order)
-
-        return run
+        self.timeline.at(order.order_id, when, what)
 
     def _schedule_end(self, order: Order) -> None:
-        self.sim.scheduler.cancel_owned("smsverify", order.order_id, kind=STEP_KINDS["end"])
+        self.timeline.cancel(order.order_id, "end")
         assert order.expires_at is not None
         self._at(order, order.expires_at, "end")
 
@@ -359,7 +342,7 @@ class SmsVerifyBackend(Backend):
             order.status = "expired"
 
     def _cancel_events(self, order: Order) -> None:
-        self.sim.scheduler.cancel_owned("smsverify", order.order_id)
+        self.timeline.cancel(order.order_id)
 
     def deliver_sms(
         self,
@@ -508,8 +491,7 @@ class SmsVerifyBackend(Backend):
     def describe(self, order: Order) -> dict[str, Any]:
         """Everything about the order, with the events still to come on its timeline."""
         with self.sim.lock:
-            events = self.sim.scheduler.owned("smsverify", order.order_id)
-            return order.describe([e.name for e in events])
+            return order.describe(self.timeline.pending(order.order_id))
 
     # -- state files ---------------------------------------------------------------------
     def dump_records(self) -> Iterable[tuple[str, str, Any]]:
