@@ -99,6 +99,19 @@ class Clock:
             self._offset += max(0.0, target - current)
             return datetime.fromtimestamp(self._timestamp(), UTC)
 
+    def set_mode(self, mode: ClockMode, speed: float = 1.0) -> None:
+        """Run ``real`` (at ``speed``) or ``virtual`` from now on; time goes on from where it is."""
+        if mode not in CLOCK_MODES:
+            raise ClockError(f"unknown clock mode {mode!r}; expected one of {CLOCK_MODES}")
+        if speed <= 0:
+            raise ClockError("clock speed must be positive")
+        with self._lock:
+            now = self._timestamp()
+            self.mode = mode
+            self.speed = speed if mode == "real" else 1.0
+            self._origin = now - self._offset
+            self._wall_origin = self._wall()
+
     # -- state files ---------------------------------------------------------------------
     def state(self) -> dict[str, object]:
         """What rebuilds this clock in another process: a real clock goes on counting wall
@@ -196,7 +209,7 @@ def parse_duration(value: str | float | int) -> float:
         raise ValueError("empty duration")
     while i < len(text):
         ch = text[i]
-        if ch.isdigit() or ch == ".":
+        if "0" <= ch <= "9" or ch == ".":  # ASCII digits only (see engine/numbers.py)
             number += ch
             i += 1
             continue

@@ -1,14 +1,26 @@
-"""JSON out, with money exact: a :class:`~decimal.Decimal` is written as a JSON number with the
-digits it has (``Decimal("50.00")`` -> ``50.00``), never through a float and never as a string.
+"""JSON in and out.
+
+Out, with money exact: a :class:`~decimal.Decimal` is written as a JSON number with the digits it
+has (``Decimal("50.00")`` -> ``50.00``), never through a float and never as a string.
+
+In, strictly (:func:`loads`, for everything a client sends): ``NaN``, ``Infinity`` and numbers
+too large for a float are not JSON; nesting and integers are bounded, so no body can make the
+parser (or whatever walks the result later) recurse without end or hold a number that cannot be
+written back out.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
 import secrets
 from decimal import Decimal
 from typing import Any
+
+from mock_server.engine.numbers import MAX_INTEGER_DIGITS
+
+MAX_DEPTH = 64  # arrays and objects inside each other; the APIs' own bodies nest 3 deep
 
 _NONCE = secrets.token_hex(6)
 _PLACEHOLDER = re.compile(r'"\\u0000' + _NONCE + r':(\d+)\\u0000"')
@@ -26,7 +38,9 @@ def dumps(value: Any) -> str:
             return f"\x00{_NONCE}:{len(decimals) - 1}\x00"
         raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
 
-    text = json.dumps(value, default=default, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(
+        value, default=default, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
     if not decimals:
         return text
     return _PLACEHOLDER.sub(lambda m: format(decimals[int(m.group(1))], "f"), text)
@@ -43,3 +57,60 @@ def json_type(value: Any) -> str:
     if value is None:
         return "null"
     return {dict: "object", list: "array", str: "string"}.get(type(value), type(value).__name__)
+
+
+class JsonError(ValueError):
+    """A body that is not JSON, or JSON this simulator will not hold; the message says why."""
+
+
+def loads(raw: bytes | str) -> Any:
+    """Parse a client's JSON strictly; raise :class:`JsonError` saying what is wrong."""
+    try:
+        text = (
+            raw.decode(json.detect_encoding(raw), "surrogatepass")
+            if isinstance(raw, bytes)
+            else raw
+        )
+        value = _DECODER.decode(text)
+    except RecursionError:
+        raise JsonError(f"nested more than {MAX_DEPTH} levels deep") from None
+    except JsonError:
+        raise
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise JsonError(str(exc)) from None
+    _check(value)
+    return value
+
+
+def _no_constant(name: str) -> Any:
+    raise JsonError(f"{name} is not a JSON number")
+
+
+_DECODER = json.JSONDecoder(parse_constant=_no_constant)
+
+
+def _check(node: Any, depth: int = 0) -> None:
+    """Refuse containers nested over MAX_DEPTH, floats out of range (``1e400`` reads as
+    infinity) and integers of over MAX_INTEGER_DIGITS digits (recursing MAX_DEPTH at most)."""
+    if isinstance(node, dict):
+        node = node.values()
+    elif not isinstance(node, list):
+        _check_number(node)
+        return
+    if depth >= MAX_DEPTH:
+        raise JsonError(f"nested more than {MAX_DEPTH} levels deep")
+    for child in node:
+        if isinstance(child, dict | list):
+            _check(child, depth + 1)
+        elif isinstance(child, int | float):
+            _check_number(child)
+
+
+def _check_number(value: Any) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise JsonError("a number is out of range")
+    if isinstance(value, int) and not -_INT_BOUND < value < _INT_BOUND:
+        raise JsonError(f"an integer has more than {MAX_INTEGER_DIGITS} digits")
+
+
+_INT_BOUND = 10**MAX_INTEGER_DIGITS

@@ -7,7 +7,6 @@ HTTP and WSGI and decides *how*.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -29,14 +28,15 @@ INVALID_BODY = (
 
 
 def requested_scenario(sim: Simulation, headers: Any) -> Scenario | None:
-    """The scenario named by X-Mock-Scenario, if any; an unknown name is a 400."""
+    """The scenario named by X-Mock-Scenario, if any: one the server knows (its library, or
+    one loaded through the control API); anything else, a path included, is a 400."""
     name = headers.get(SCENARIO_HEADER)
     if not name:
         return None
     try:
         return sim.scenario_named(name.strip())
     except ScenarioError:
-        known = ", ".join(sim.library.names())
+        known = ", ".join(sim.known_scenarios())
         raise InvalidRequest(
             f"unknown scenario {name!r} in {SCENARIO_HEADER}; known scenarios: {known}"
         ) from None
@@ -44,8 +44,8 @@ def requested_scenario(sim: Simulation, headers: Any) -> Scenario | None:
 
 def facts(api: str, op: Operation, path: str, headers: Any, raw_body: bytes) -> RequestFacts:
     try:
-        body = json.loads(raw_body) if raw_body else None
-    except (ValueError, UnicodeDecodeError):
+        body = jsonio.loads(raw_body) if raw_body else None
+    except jsonio.JsonError:
         body = None
     return RequestFacts(api, op.method, path, op.path, op.operation_id, headers, body)
 

@@ -8,7 +8,7 @@ without copying schemas. Messages name the field and say what is wrong with it.
 
 from __future__ import annotations
 
-import json
+import math
 import re
 import threading
 from collections.abc import Iterator, Mapping
@@ -21,12 +21,13 @@ from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from mock_server.engine import jsonio
 from mock_server.engine.errors import InvalidRequest, NotFound
 from mock_server.engine.jsonio import json_type
+from mock_server.engine.numbers import ascii_int
 from mock_server.spec.document import Operation, Parameter, SpecDocument
 
-_INTEGER = re.compile(r"^-?[0-9]+$")
-_NUMBER = re.compile(r"^-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?$")
+_NUMBER = re.compile(r"-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 _FORMATS = FormatChecker()
 MAX_MESSAGE = 300
 
@@ -217,8 +218,8 @@ class RequestValidator:
                 f" not {content_type or 'no content type'}"
             )
         try:
-            body = json.loads(raw_body)
-        except (ValueError, UnicodeDecodeError) as exc:
+            body = jsonio.loads(raw_body)
+        except jsonio.JsonError as exc:
             raise InvalidRequest(f"request body is not valid JSON: {_short(str(exc))}") from None
         assert self._body_validator is not None
         error = self._body_validator.first_error(body)
@@ -255,10 +256,11 @@ def _allowed_types(schema: Any, doc: SpecDocument) -> set[str]:
 
 def _coerce(text: str, types: set[str]) -> Any:
     """A parameter's text read as the first type its schema admits that fits it."""
-    if "integer" in types and _INTEGER.match(text):
-        return int(text)
-    if "number" in types and _NUMBER.match(text):
-        return float(text)
+    if "integer" in types and (number := ascii_int(text)) is not None:
+        return number
+    if "number" in types and len(text) <= 64 and _NUMBER.fullmatch(text):
+        value = float(text)
+        return value if math.isfinite(value) else text
     if "boolean" in types and text in ("true", "false"):
         return text == "true"
     if "null" in types and text == "null":

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mock_server.apis.sms4sats.errors import UnknownCountry, UnknownService
+from mock_server.engine.numbers import ascii_int
 
 
 @dataclass(frozen=True)
@@ -301,10 +302,8 @@ class Catalog:
     # -- lookups -------------------------------------------------------------------------
     def country(self, value: int | str) -> Country:
         """A country by code (187, "187") or name in any case ("germany", "United States")."""
-        if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-            found = _BY_CC.get(int(value))
-        else:
-            found = _BY_NAME.get(str(value).strip().lower())
+        code = value if isinstance(value, int) else ascii_int(str(value).strip(), signed=False)
+        found = _BY_CC.get(code) if code is not None else _BY_NAME.get(str(value).strip().lower())
         if found is None:
             raise UnknownCountry(
                 f"unknown country {value!r}: use a code or name from /getCountries"
@@ -370,7 +369,8 @@ def _match_score(rule: dict[str, Any], country: Country | None, service: str | N
 
 
 def _cc_of(value: int | str) -> int:
-    if isinstance(value, int) or str(value).isdigit():
-        return int(value)
+    code = value if isinstance(value, int) else ascii_int(str(value), signed=False)
+    if code is not None:
+        return code
     found = _BY_NAME.get(str(value).lower())
     return found.cc if found else -1
