@@ -1,7 +1,9 @@
 """The request journal: every served request as a :class:`ServedRequest`, newest last.
 
-Bounded (a ring buffer: the oldest entries drop out) so a simulator that runs for days keeps a
-steady footprint. ``/_mock/requests`` reads and clears it.
+Bounded in entries and in bytes (the oldest entries drop out), and every entry bounded too: a
+body, an answer, a header or a query value past its limit is kept as its first bytes and a
+marker saying how long it was. A shared simulator that runs for days, or is sent megabyte
+bodies, keeps a steady footprint. ``/_mock/requests`` reads and clears it.
 """
 
 from __future__ import annotations
@@ -9,12 +11,52 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
 DEFAULT_CAPACITY = 1000
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+DEFAULT_ENTRY_BYTES = 8 * 1024  # of a body, and of an answer
+VALUE_CHARS = 512  # of a header or a query value
+MAX_VALUES = 64  # headers, and query values, kept per entry
+ENTRY_OVERHEAD = 256  # what an entry's fixed fields take, roughly, in bytes of JSON
+
+
+def clip(text: str, limit: int, size: int | None = None) -> str:
+    """``text`` cut to ``limit`` characters with a marker naming its whole ``size``."""
+    size = len(text) if size is None else size
+    if size <= limit and len(text) <= limit:
+        return text
+    return f"{text[:limit]}...[truncated: {size} bytes]"
+
+
+def clip_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Headers or query parameters as an entry keeps them: at most MAX_VALUES values of
+    VALUE_CHARS characters each (each value of a list counts)."""
+    kept: dict[str, Any] = {}
+    budget = MAX_VALUES
+    for name, value in values.items():
+        if budget <= 0:
+            kept["..."] = f"[{len(values) - len(kept)} more left out]"
+            break
+        if isinstance(value, list):
+            value = [clip(v, VALUE_CHARS) for v in value[:budget]]
+            budget -= len(value)
+        else:
+            value = clip(value, VALUE_CHARS)
+            budget -= 1
+        kept[clip(name, VALUE_CHARS)] = value
+    return kept
+
+
+def values_size(values: dict[str, Any]) -> int:
+    """Bytes of text in clipped headers or query values."""
+    return sum(
+        len(k) + (sum(len(v) for v in value) if isinstance(value, list) else len(value))
+        for k, value in values.items()
+    )
 
 
 @dataclass
@@ -34,36 +76,58 @@ class ServedRequest:
     operation: str | None = None
     duration_ms: float = 0.0
     fault: dict[str, Any] | None = None  # the fault rule that fired on it, if one did
+    size: int = 0  # about how many bytes of JSON it takes (the journal's byte bound)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        data.pop("size")
+        return data
 
 
 class Journal:
-    """A thread-safe ring buffer of served requests."""
+    """A thread-safe ring buffer of served requests, bounded in entries and in bytes.
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+    ``entry_bytes`` bounds what one entry keeps of a body and of an answer (the pipeline clips
+    them with :func:`clip`); ``max_bytes`` bounds the sum of the entries' sizes.
+    """
+
+    def __init__(
+        self,
+        capacity: int = DEFAULT_CAPACITY,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        entry_bytes: int = DEFAULT_ENTRY_BYTES,
+    ) -> None:
         if capacity < 1:
             raise ValueError("journal capacity must be at least 1")
         self.capacity = capacity
-        self._entries: deque[ServedRequest] = deque(maxlen=capacity)
+        self.max_bytes = max_bytes
+        self.entry_bytes = entry_bytes
+        self._entries: deque[ServedRequest] = deque()
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self.dropped = 0
+        self.bytes = 0
 
     def next_id(self) -> int:
         return next(self._ids)
 
     def record(self, entry: ServedRequest) -> None:
+        """Keep ``entry``, dropping the oldest ones while the journal is over either bound."""
         with self._lock:
-            if len(self._entries) == self.capacity:
-                self.dropped += 1
             self._entries.append(entry)
+            self.bytes += entry.size
+            while len(self._entries) > self.capacity or (
+                self.bytes > self.max_bytes and len(self._entries) > 1
+            ):
+                self.bytes -= self._entries.popleft().size
+                self.dropped += 1
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
             self.dropped = 0
+            self.bytes = 0
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -30,8 +30,15 @@ from mock_server.engine.errors import (
     NotFound,
     PayloadTooLarge,
     SimulatorError,
+    StateNotSaved,
 )
-from mock_server.engine.journal import ServedRequest
+from mock_server.engine.journal import (
+    ENTRY_OVERHEAD,
+    ServedRequest,
+    clip,
+    clip_values,
+    values_size,
+)
 from mock_server.spec.document import Operation, SpecDocument
 from mock_server.spec.faults import after_handler, before_handler, requested_scenario
 from mock_server.spec.faults import facts as fault_facts
@@ -46,8 +53,6 @@ if TYPE_CHECKING:
     from mock_server.engine.store import Backend
 
 log = logging.getLogger(__name__)
-
-JOURNAL_BODY_LIMIT = 4096
 
 
 @dataclass
@@ -275,7 +280,11 @@ class Pipeline:
         except SimulatorError as error:
             reply = bound.api.render_error(error, bound.op)
             flask_g.sms_mock_deliberate = error.deliberate
-        self.sim.commit()  # with a state file: what this request changed is kept before we answer
+        try:
+            self.sim.commit()  # with a state file: what this request changed is kept first
+        except StateNotSaved as error:  # a 5xx, never an answer that claims it was kept
+            reply = bound.api.render_error(error, bound.op)
+            flask_g.sms_mock_deliberate = True
         return reply
 
     @staticmethod
@@ -362,23 +371,44 @@ class Pipeline:
         reply = getattr(g, "sms_mock_reply", None)
         journal = self.sim.journal
         fault = getattr(g, "sms_mock_fault", None)
+        limit = journal.entry_bytes
+        headers = clip_values(_journal_headers(request.headers))
+        query = clip_values({k: request.args.getlist(k) for k in request.args})
+        body, body_size = _journal_body(request, g.get("sms_mock_body"), limit)
+        answer_size = response.content_length or 0
+        if answer_size <= limit:
+            answer = reply.body if reply is not None else None
+        else:
+            answer = clip(
+                response.get_data()[:limit].decode("utf-8", "replace"), limit, answer_size
+            )
+        path = clip(request.path, limit)
+        size = (
+            ENTRY_OVERHEAD
+            + len(path)
+            + values_size(headers)
+            + values_size(query)
+            + min(body_size, limit)
+            + min(answer_size, limit)
+        )
         journal.record(
             ServedRequest(
                 id=journal.next_id(),
                 time=iso_utc(self.sim.clock.now()),
                 api=api.name,
                 method=request.method,
-                path=request.path,
-                query={k: request.args.getlist(k) for k in request.args},
-                headers=_journal_headers(request.headers),
-                body=g.sms_mock_body if "sms_mock_body" in g else _journal_body(request),
+                path=path,
+                query=query,
+                headers=headers,
+                body=body,
                 status=0
                 if fault and fault.action in ("reset", "timeout")
                 else response.status_code,
-                response=reply.body if reply is not None else None,
+                response=answer,
                 fault=fault.describe() if fault else None,
                 operation=bound.op.operation_id if (bound := g.get("sms_mock_bound")) else None,
                 duration_ms=round((time.perf_counter() - started) * 1000, 3) if started else 0.0,
+                size=size,
             )
         )
         return response
@@ -443,16 +473,21 @@ def mask_secret(value: str) -> str:
     return f"{scheme} {masked}" if scheme else masked
 
 
-def _journal_body(request: Request) -> Any:
+def _journal_body(request: Request, parsed: Any, limit: int) -> tuple[Any, int]:
+    """The request body as the journal keeps it, and its size in bytes: the parsed JSON when
+    the body is within ``limit``, else its first ``limit`` bytes as text and a marker."""
     try:
         data = request.get_data(cache=True)
     except RequestEntityTooLarge:
-        return "<too large>"
+        return "<too large>", 0
     if not data:
-        return None
-    if request.is_json:
-        parsed = request.get_json(silent=True, cache=True)
+        return None, 0
+    if len(data) <= limit:
         if parsed is not None:
-            return parsed
-    text = data[:JOURNAL_BODY_LIMIT].decode("utf-8", "replace")
-    return text + ("..." if len(data) > JOURNAL_BODY_LIMIT else "")
+            return parsed, len(data)
+        if request.is_json:
+            try:
+                return jsonio.loads(data), len(data)
+            except jsonio.JsonError:
+                pass
+    return clip(data[:limit].decode("utf-8", "replace"), limit, len(data)), len(data)

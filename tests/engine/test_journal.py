@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from mock_server.engine.journal import Journal, ServedRequest
+from mock_server.engine.journal import Journal, ServedRequest, clip, clip_values
 
 
 def _entry(
@@ -49,3 +49,21 @@ def test_clear_empties_and_resets_the_drop_count() -> None:
     journal.clear()
     assert len(journal) == 0
     assert journal.dropped == 0
+
+
+def test_the_journal_is_bounded_in_bytes() -> None:
+    journal = Journal(capacity=1000, max_bytes=10_000)
+    for i in range(100):
+        entry = _entry(journal, f"/p{i}")
+        entry.size = 1_000
+        journal.record(entry)
+    assert journal.bytes <= 10_000 and len(journal) == 10
+    assert [e.path for e in journal.query()][-1] == "/p99" and journal.dropped == 90
+
+
+def test_clipped_values_say_how_long_they_were() -> None:
+    assert clip("x" * 10, 20) == "x" * 10
+    assert clip("x" * 100, 20) == "x" * 20 + "...[truncated: 100 bytes]"
+    kept = clip_values({f"h{i}": "v" * 1000 for i in range(100)})
+    assert len(kept) == 65 and kept["..."] == "[36 more left out]"
+    assert all(len(v) <= 512 + 30 for v in kept.values())
