@@ -16,6 +16,7 @@ import heapq
 import itertools
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -159,12 +160,13 @@ class Scheduler:
         self.lock = lock or threading.RLock()
         self._queue: list[Event] = []
         self._seq = itertools.count()
-        self.failures: list[EventFailed] = []
+        self.failures: deque[EventFailed] = deque(maxlen=100)  # the latest, for people
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
         self._kinds: dict[str, EventKind] = {}
         self._owned: dict[str, dict[Any, Event]] = {}  # group -> owner -> its latest event
         self._named: dict[int, Event] = {}  # pending named events by number (state file only)
+        self._cancelled = 0  # cancelled events still in the queue (see cancel)
         self.changes = Changes()  # the simulation's, when a state file is kept
         # Called after events ran (the simulation commits their changes to its state file).
         self.after_events: Callable[[], None] | None = None
@@ -238,11 +240,20 @@ class Scheduler:
             return sorted(e for e in self._chain(group, owner) if not e.cancelled and not e.done)
 
     def cancel(self, event: Event) -> None:
-        """Cancel one event and forget it at once."""
+        """Cancel one event and forget it at once.
+
+        A cancelled event leaves the heap when it reaches the top; when they come to be half of
+        it the heap is rebuilt without them, so cancelling many never holds their memory.
+        """
         with self.lock:
             if not event.cancelled and not event.done:
                 event.cancel()
                 self._forget(event)
+                self._cancelled += 1
+                if self._cancelled > 1024 and self._cancelled * 2 > len(self._queue):
+                    self._queue = [e for e in self._queue if not e.cancelled]
+                    heapq.heapify(self._queue)
+                    self._cancelled = 0
 
     def cancel_owned(self, group: str, owner: Any, *, kind: str | None = None) -> None:
         """Cancel the pending events of ``owner`` (only those of ``kind``, if given)."""
@@ -268,6 +279,7 @@ class Scheduler:
             self._owned.clear()
             self._named.clear()
             self.failures.clear()
+            self._cancelled = 0
 
     # -- state files: the pending named events ------------------------------------------
     def track(self) -> None:

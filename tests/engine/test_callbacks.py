@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import socketserver
 import threading
+from collections import deque
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
@@ -10,6 +12,7 @@ import pytest
 from mock_server.engine.callbacks import (
     CallbackAllowList,
     CallbackDispatcher,
+    CallbackLimits,
     RetryPolicy,
     post_json,
 )
@@ -166,3 +169,91 @@ def test_a_refused_target_is_never_posted_and_is_visible(caplog: pytest.LogCaptu
     assert (callback.state, callback.attempts, callback.next_attempt_at) == ("refused", [], None)
     assert dispatcher.log(state="refused") == [callback]
     assert "callback to http://10.1.2.3/steal refused" in caplog.text
+
+
+class _NotHttp(socketserver.BaseRequestHandler):
+    """A receiver that answers with a line that is not HTTP, then hangs up."""
+
+    def handle(self) -> None:
+        self.request.recv(65536)
+        self.request.sendall(b"garbage, not an HTTP status line\r\n\r\n")
+
+
+def test_a_receiver_that_does_not_speak_http_is_a_failed_attempt_and_retried() -> None:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _NotHttp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        scheduler = Scheduler(Clock("virtual", start=datetime(2026, 1, 1, tzinfo=UTC)))
+        dispatcher = CallbackDispatcher(scheduler, scheduler.lock)
+        callback = dispatcher.send("sms4sats", "sent", url, {"a": 1}, RetryPolicy(first_delay=60))
+        scheduler.advance(0)
+        assert callback.state == "pending"
+        assert [a.status for a in callback.attempts] == [None]
+        assert "not an HTTP answer" in (callback.attempts[0].error or "")
+        assert callback.next_attempt_at == "2026-01-01T00:01:00Z"
+        scheduler.advance(60)
+        assert callback.attempt_count == len(callback.attempts) == 2  # retried on the schedule
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_transport_that_raises_anything_is_a_recorded_attempt() -> None:
+    def broken(url: str, body: bytes, timeout: float) -> int:
+        raise RuntimeError("the transport itself broke")
+
+    scheduler = Scheduler(Clock("virtual"))
+    dispatcher = CallbackDispatcher(scheduler, scheduler.lock, transport=broken)
+    dispatcher.allow = CallbackAllowList(allow_all=True)
+    callback = dispatcher.send("a", "e", "http://x/hook", {})
+    scheduler.advance(0)
+    assert [(a.status, a.error) for a in callback.attempts] == [
+        (None, "the transport itself broke")
+    ]
+    assert callback.state == "pending" and scheduler.failures == deque()
+
+
+def _bounded(limits: CallbackLimits) -> tuple[Scheduler, CallbackDispatcher]:
+    scheduler = Scheduler(Clock("virtual", start=datetime(2026, 1, 1, tzinfo=UTC)))
+    dispatcher = CallbackDispatcher(scheduler, scheduler.lock, transport=Receiver(*[500] * 10**4))
+    dispatcher.allow = CallbackAllowList(allow_all=True)
+    dispatcher.clear(limits)
+    return scheduler, dispatcher
+
+
+def test_pending_callbacks_are_capped_oldest_dropped() -> None:
+    scheduler, dispatcher = _bounded(CallbackLimits(capacity=10, max_pending=3))
+    sent = [dispatcher.send("a", "e", f"http://x/{i}", {"i": i}) for i in range(20)]
+    scheduler.advance(3600)  # everyone answers 500: all keep retrying
+    assert [c.state for c in sent[-3:]] == ["pending"] * 3
+    assert {c.state for c in sent[:-3]} == {"dropped"}
+    assert all(c.next_attempt_at is None for c in sent[:-3])
+    assert len(dispatcher._pending) == 3
+    # a dropped callback is never attempted again, and leaves no event behind
+    attempts = [len(c.attempts) for c in sent[:-3]]
+    scheduler.advance(86_400)
+    assert [len(c.attempts) for c in sent[:-3]] == attempts
+    assert all(e.first in {c.id for c in sent[-3:]} for e in scheduler.pending())
+
+
+def test_callbacks_are_bounded_in_bytes() -> None:
+    scheduler, dispatcher = _bounded(
+        CallbackLimits(capacity=1000, max_pending=1000, max_bytes=64_000)
+    )
+    for i in range(200):
+        dispatcher.send("a", "e", f"http://x/{'p' * 2000}/{i}", {"pad": "x" * 2000})
+    scheduler.advance(3600)
+    assert dispatcher._bytes <= 64_000
+    assert dispatcher._bytes == sum(c.measure() for c in dispatcher._by_id.values())
+    assert 0 < len(dispatcher._pending) < 200
+    assert dispatcher.log()[-1].url.endswith("/199")
+
+
+def test_the_attempts_kept_of_one_callback_are_bounded() -> None:
+    scheduler, dispatcher = _bounded(CallbackLimits())
+    policy = RetryPolicy(first_delay=1, factor=1, max_delay=1, give_up_after=86_400)
+    callback = dispatcher.send("a", "e", "http://x/hook", {}, policy)
+    scheduler.advance(500)
+    assert callback.attempt_count == 501
+    assert len(callback.attempts) == 50 and callback.attempts[-1].at.endswith(":08:20Z")
