@@ -7,14 +7,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from waitress import create_server
 from waitress.wasyncore import close_all
+
+from mock_server.serving import ServerLimits, create_server
 
 
 @contextmanager
-def serving(app: Any, *, threads: int = 8) -> Iterator[str]:
-    """Serve ``app`` with waitress on 127.0.0.1 and a free port; yields the base URL."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
+def serving(app: Any, *, threads: int = 8, limits: ServerLimits | None = None) -> Iterator[str]:
+    """Serve ``app`` as `sms-mock serve` does, on 127.0.0.1 and a free port; yields the base URL."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, limits=limits)
     stopping = threading.Event()
 
     def run() -> None:
