@@ -15,11 +15,13 @@ from mock_server import __version__
 from mock_server.engine.clock import CLOCK_MODES
 from mock_server.engine.persistence import StateFileError
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
+from mock_server.serving import ServerLimits
 from mock_server.shell import add_commands as add_shell_commands
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 SERVE_THREADS = 8
+TOKEN_VARIABLE = "SMS_MOCK_CONTROL_TOKEN"  # the control token, when no option names one
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,9 +57,16 @@ def build_parser() -> argparse.ArgumentParser:
         default=SERVE_THREADS,
         help=f"worker threads (default {SERVE_THREADS})",
     )
-    serve.add_argument(
+    token = serve.add_mutually_exclusive_group()
+    token.add_argument(
         "--control-token",
-        help="the control API then demands Authorization: Bearer TOKEN (required off loopback)",
+        help="the control API then demands Authorization: Bearer TOKEN (required off loopback;"
+        f" visible in ps: prefer --control-token-file or ${TOKEN_VARIABLE})",
+    )
+    token.add_argument(
+        "--control-token-file",
+        metavar="PATH",
+        help="read the control token from this file (its first line)",
     )
     serve.add_argument(
         "--insecure-control",
@@ -70,6 +79,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="HOST",
         help="a host callbacks and webhooks may go to, besides loopback (repeatable)",
+    )
+    limits = ServerLimits()
+    serve.add_argument(
+        "--connection-limit",
+        type=int,
+        default=limits.connection_limit,
+        help=f"connections at once (default {limits.connection_limit})",
+    )
+    serve.add_argument(
+        "--idle-timeout",
+        type=int,
+        default=limits.idle_timeout,
+        metavar="SECONDS",
+        help=f"close a connection idle this long (default {limits.idle_timeout})",
+    )
+    serve.add_argument(
+        "--request-timeout",
+        type=int,
+        default=limits.request_timeout,
+        metavar="SECONDS",
+        help="close a connection whose request has not arrived whole this long after its first"
+        f" byte (default {limits.request_timeout})",
     )
     serve.add_argument(
         "--state",
@@ -120,9 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from waitress import create_server
-
     from mock_server.app import create_app, simulation_of
+    from mock_server.serving import create_server
 
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -130,7 +160,12 @@ def _serve(args: argparse.Namespace) -> int:
     # Under load waitress warns of every queued task ("Task queue depth is 3"): a line per
     # request, which a load test pays for in formatting and I/O and nobody reads.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    if not _is_loopback(args.host) and not (args.control_token or args.insecure_control):
+    try:
+        control_token = _control_token(args)
+    except ValueError as exc:
+        print(f"sms-mock: {exc}", file=sys.stderr)
+        return 2
+    if not _is_loopback(args.host) and not (control_token or args.insecure_control):
         print(
             f"sms-mock: serving on {args.host} exposes the control API (reset, accounts, the"
             " clock) beyond this machine; give --control-token TOKEN, or --insecure-control"
@@ -145,7 +180,7 @@ def _serve(args: argparse.Namespace) -> int:
             seed=args.seed,
             strict=args.strict,
             callback_hosts=set(args.callback_host),
-            control_token=args.control_token,
+            control_token=control_token,
             state=args.state,
         )
     except ScenarioError as exc:
@@ -156,7 +191,13 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     sim = simulation_of(app)
     try:
-        server = create_server(app, host=args.host, port=args.port, threads=args.threads)
+        server = create_server(
+            app,
+            host=args.host,
+            port=args.port,
+            threads=args.threads,
+            limits=ServerLimits(args.connection_limit, args.idle_timeout, args.request_timeout),
+        )
     except OSError as exc:
         print(
             f"sms-mock: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
@@ -229,6 +270,28 @@ def _drift(args: argparse.Namespace) -> int:
         base.with_suffix(".md").write_text(report.markdown(run), encoding="utf-8")
         print(f"reports: {base.with_suffix('.xml')} {base.with_suffix('.md')}")
     return 1 if run.differences else 0
+
+
+def _control_token(args: argparse.Namespace) -> str | None:
+    """The control token: --control-token, else the first line of --control-token-file, else
+    $SMS_MOCK_CONTROL_TOKEN; None when none is given. An empty one is refused."""
+    import os
+
+    if args.control_token is not None:
+        token: str | None = args.control_token
+    elif args.control_token_file is not None:
+        try:
+            text = Path(args.control_token_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read --control-token-file: {exc}") from None
+        token = text.splitlines()[0].strip() if text.strip() else ""
+    else:
+        token = os.environ.get(TOKEN_VARIABLE)
+        if token is None:
+            return None
+    if not token:
+        raise ValueError("the control token is empty")
+    return token
 
 
 def _is_loopback(host: str) -> bool:

@@ -73,7 +73,10 @@ def _register(
         "--url", default=default, help=f"the simulator (${URL_VARIABLE}, or {DEFAULT_URL})"
     )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
-    parser.add_argument("--token", help="the server's control token (default $SMS_MOCK_TOKEN)")
+    parser.add_argument(
+        "--token",
+        help="the server's control token (default $SMS_MOCK_TOKEN, else $SMS_MOCK_CONTROL_TOKEN)",
+    )
     parser.set_defaults(run=lambda args: _run(command, show, args))
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +19,7 @@ from mock_server.resources import openapi_dir
 from mock_server.spec.document import Operation, SpecDocument
 from mock_server.spec.validation import ResponseValidator, registry_for
 
+SERVE = [sys.executable, "-m", "mock_server", "serve", "--port", "0"]
 SMSVERIFY_KEY = "test-smsverify-key"
 SMS4SATS_KEY = "test-sms4sats-key"
 BEARER = {"Authorization": f"Bearer {SMSVERIFY_KEY}"}
@@ -144,3 +148,23 @@ class Faulty:
                 return
             done.wait(0.01)  # real-time: a waitress thread is still reaching the fault
         raise AssertionError("the request never reached its fault")
+
+
+@contextmanager
+def served_process(
+    *args: str, env: dict[str, str] | None = None
+) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """A real `sms-mock serve` process on a free port: the process and its base URL."""
+    process = subprocess.Popen(
+        [*SERVE, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        match = re.search(r"serving on (http://127\.0\.0\.1:\d+)", first)
+        assert match, first + (process.stderr.read() if process.stderr else "")
+        yield process, match.group(1)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate(timeout=10)

@@ -7,10 +7,7 @@ from __future__ import annotations
 import re
 import signal
 import subprocess
-import sys
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -20,29 +17,13 @@ import requests
 
 from mock_server.apis.smsverify.models import FIRST_ORDER_ID
 from tests.engine.test_state_file import closed_port_url
+from tests.support import SERVE as COMMAND
+from tests.support import served_process as server
 
-COMMAND = [sys.executable, "-m", "mock_server", "serve", "--port", "0"]
 SV_KEY, S4_KEY = "crash-sv", "crash-s4"
 SV_START, S4_START = Decimal("100.00"), 1_000_000
 CLIENTS = 4
 ACKNOWLEDGED_BEFORE_KILL = 60
-
-
-@contextmanager
-def server(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    process = subprocess.Popen(
-        [*COMMAND, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
-        match = re.search(r"serving on (http://127\.0\.0\.1:\d+)", first)
-        assert match, first + (process.stderr.read() if process.stderr else "")
-        yield process, match.group(1)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate(timeout=10)
 
 
 class Stream:

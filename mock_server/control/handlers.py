@@ -29,10 +29,25 @@ class ControlTokenRequired(MissingCredentials):
 def authenticate(
     sim: Simulation, backend: object, credentials: dict[str, str], client: str
 ) -> None:
-    """When `serve --control-token` set a token, every control call must carry it."""
+    """When `serve --control-token` set a token, every control call must carry it.
+
+    Compared as bytes: ``hmac.compare_digest`` refuses ``str`` with non-ASCII characters, and
+    any token, in any encoding, must get an answer (401 or 200), never an error. A header
+    arrives as its bytes read as Latin-1 (WSGI), so those are its bytes; the token is UTF-8.
+    """
     token = sim.control_token
-    if token is not None and not hmac.compare_digest(credentials.get("ControlToken", ""), token):
+    if token is None:
+        return
+    given = _raw(credentials.get("ControlToken", ""))
+    if not hmac.compare_digest(given, token.encode("utf-8", "surrogateescape")):
         raise ControlTokenRequired()
+
+
+def _raw(header: str) -> bytes:
+    try:
+        return header.encode("latin-1")
+    except UnicodeEncodeError:  # not from a WSGI server: a str as the caller wrote it
+        return header.encode("utf-8", "surrogateescape")
 
 
 def render_error(error: SimulatorError, operation: object) -> Reply:

@@ -79,3 +79,13 @@ class RateLimitExceeded(SimulatorError):
     status = 429
     message = "Too many requests, please try again later."
     kind = "rate_limited"
+
+
+class StateNotSaved(SimulatorError):
+    """The state file could not be written (a full disk): the request's changes stay marked and
+    are written by the next commit that succeeds, with everything else marked since."""
+
+    status = 503
+    message = "the simulator could not write its state file"
+    kind = "state_not_saved"
+    deliberate = True  # the simulator's own failure, not an answer the descriptions document

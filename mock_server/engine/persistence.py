@@ -49,6 +49,10 @@ class StateFileError(Exception):
     """A state file that cannot be used (another program's database, a newer format)."""
 
 
+class StateWriteError(Exception):
+    """A commit could not be written (a full disk, a file-size limit); nothing was forgotten."""
+
+
 class Changes:
     """Which records changed since the last commit. Marks are ignored when no file is kept."""
 
@@ -63,6 +67,10 @@ class Changes:
     def take(self) -> set[tuple[str, str, str]]:
         marked, self._marked = self._marked, set()
         return marked
+
+    def give_back(self, marked: set[tuple[str, str, str]]) -> None:
+        """Marks taken for a commit that failed: the next commit writes them."""
+        self._marked |= marked
 
     def clear(self) -> None:
         self._marked.clear()
@@ -95,10 +103,10 @@ class StateFile:
             raise StateFileError(f"{self.path}: not a usable state file ({exc})") from None
         if row is None:
             self._db.execute("INSERT INTO meta VALUES ('format', ?)", (str(FORMAT),))
-        elif int(row[0]) != FORMAT:
+        elif row[0] != str(FORMAT):
             self._db.close()
             raise StateFileError(
-                f"{self.path}: state file format {row[0]}, this version reads {FORMAT}"
+                f"{self.path}: state file format {str(row[0])[:40]}, this version reads {FORMAT}"
             )
 
     def is_empty(self) -> bool:
@@ -184,6 +192,7 @@ class Persistence:
         self.parts: dict[str, Persistent] = {}
         # Records compared at every commit instead of marked (the clock, the random state).
         self._watched: dict[tuple[str, str, str], Any] = {}
+        self._rewrite_due = False  # a rewrite failed: the next commit writes everything
 
     def add(self, name: str, part: Persistent) -> None:
         self.parts[name] = part
@@ -201,28 +210,47 @@ class Persistence:
         return True
 
     def rewrite(self) -> None:
-        """Replace the file's contents with the whole current state (start, reset)."""
+        """Replace the file's contents with the whole current state (start, reset); when that
+        fails, every later commit tries the whole rewrite again until one succeeds."""
         rows = list(self._everything())
         self.changes.clear()
-        self.file.write(rows, replace_all=True)
+        try:
+            self.file.write(rows, replace_all=True)
+        except (sqlite3.Error, OSError) as exc:
+            self._rewrite_due = True
+            raise StateWriteError(f"{self.file.path}: {exc}") from exc
+        self._rewrite_due = False
         self._watched = {(p, t, k): r for p, t, k, r in rows}
 
     def commit(self, watched: Iterable[tuple[str, str, str, Any]] = ()) -> None:
-        """Write what changed: marked records, and ``watched`` ones whose content differs."""
+        """Write what changed: marked records, and ``watched`` ones whose content differs.
+
+        All in one transaction, so an order and the money it moved are written together or not
+        at all. When the write fails nothing is forgotten: the marks stay for the next commit,
+        and :class:`StateWriteError` says why.
+        """
+        if self._rewrite_due:
+            self.rewrite()
+            return
+        marked = self.changes.take()
         upserts: list[tuple[str, str, str, Any]] = []
         deletes: list[tuple[str, str, str]] = []
-        for part, table, key in self.changes.take():
+        for part, table, key in marked:
             record = self.parts[part].record(table, key)
             if record is None:
                 deletes.append((part, table, key))
             else:
                 upserts.append((part, table, key, record))
-        for part, table, key, record in watched:
-            if self._watched.get((part, table, key)) != record:
-                self._watched[(part, table, key)] = record
-                upserts.append((part, table, key, record))
-        if upserts or deletes:
+        seen = [(w[:3], w[3]) for w in watched if self._watched.get(w[:3]) != w[3]]
+        upserts += [(*where, record) for where, record in seen]
+        if not upserts and not deletes:
+            return
+        try:
             self.file.write(upserts, deletes)
+        except (sqlite3.Error, OSError) as exc:
+            self.changes.give_back(marked)
+            raise StateWriteError(f"{self.file.path}: {exc}") from exc
+        self._watched.update(seen)
 
     def _everything(self) -> Iterator[tuple[str, str, str, Any]]:
         for name, part in self.parts.items():
@@ -235,4 +263,12 @@ def _text(record: Any) -> str:
     return json.dumps(record, sort_keys=True, separators=(",", ":"))
 
 
-__all__ = ["Changes", "Persistence", "Persistent", "Shared", "StateFile", "StateFileError"]
+__all__ = [
+    "Changes",
+    "Persistence",
+    "Persistent",
+    "Shared",
+    "StateFile",
+    "StateFileError",
+    "StateWriteError",
+]

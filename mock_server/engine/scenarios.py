@@ -8,6 +8,7 @@ line to mend. Scenarios are found by name in the library folder or given as a pa
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +24,7 @@ from mock_server.engine.clock import ClockMode, iso_utc, parse_iso
 from mock_server.resources import scenarios_dir
 
 SCHEMA_FILE = "schema.json"
+_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # the schema's pattern for a scenario's name
 
 
 class ScenarioError(ValueError):
@@ -63,7 +65,11 @@ class Scenario:
     seed: int = 0
     clock: ClockSettings = field(default_factory=ClockSettings)
     journal_capacity: int = 1000
+    journal_max_bytes: int = 8 * 1024 * 1024
+    journal_entry_bytes: int = 8 * 1024
     callback_capacity: int = 1000
+    callback_max_pending: int = 1000
+    callback_max_bytes: int = 8 * 1024 * 1024
     source: str = "<inline>"
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -112,6 +118,17 @@ class ScenarioLibrary:
             raise ScenarioError(f"unknown scenario {name_or_path!r}; known scenarios: {known}")
         return path
 
+    def load_named(self, name: str) -> Scenario:
+        """A scenario of the library by its name only: never a path (what a public request
+        names must not read files of the server's choosing)."""
+        if not _NAME.fullmatch(name) or name not in self.names():
+            known = ", ".join(self.names()) or "(none)"
+            raise ScenarioError(f"unknown scenario {name!r}; known scenarios: {known}")
+        scenario = self.load(str(self.folder / f"{name}.yaml"))
+        if scenario.name != name:
+            raise ScenarioError(f"{scenario.source} names itself {scenario.name!r}, not {name!r}")
+        return scenario
+
     def load(self, name_or_path: str) -> Scenario:
         path = self.resolve(name_or_path)
         return self.load_text(path.read_text(encoding="utf-8"), source=str(path))
@@ -120,7 +137,11 @@ class ScenarioLibrary:
         """Parse and validate a scenario from YAML text."""
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)
+            _check_size(node, source)
             data = yaml.safe_load(text)
+        except RecursionError:
+            problem = ScenarioProblem(source, None, "(document)", "nested too deeply")
+            raise ScenarioError(str(problem), [problem]) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
@@ -189,6 +210,44 @@ def _semantic_problems(data: Any, node: yaml.Node | None, source: str) -> list[S
     return problems
 
 
+MAX_NODES = 100_000  # values in a scenario, aliases counted each time they are used
+MAX_DEPTH = 64
+
+
+def _check_size(root: yaml.Node | None, source: str) -> None:
+    """Refuse a document that nests over MAX_DEPTH or that, with its aliases expanded, holds
+    over MAX_NODES values: a few lines of anchors can otherwise stand for billions of them."""
+    sizes: dict[int, int] = {}
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise _TooLarge(f"nested more than {MAX_DEPTH} levels deep")
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(v, depth + 1) for v in node.value)
+        if total > MAX_NODES:
+            raise _TooLarge(f"more than {MAX_NODES} values once its aliases are expanded")
+        sizes[id(node)] = total
+        return total
+
+    if root is None:
+        return
+    try:
+        size(root, 0)
+    except _TooLarge as exc:
+        problem = ScenarioProblem(source, None, "(document)", str(exc))
+        raise ScenarioError(str(problem), [problem]) from None
+
+
+class _TooLarge(Exception):
+    pass
+
+
 def _field_name(path: Iterable[str | int]) -> str:
     text = ""
     for part in path:
@@ -224,6 +283,9 @@ def build_scenario(data: dict[str, Any], source: str) -> Scenario:
     """A :class:`Scenario` from data validated already (a library file, a state file)."""
     clock = data.get("clock") or {}
     start = clock.get("start")
+    journal = data.get("journal") or {}
+    callbacks = data.get("callbacks") or {}
+    defaults = Scenario(name="")
     return Scenario(
         name=data["name"],
         description=str(data.get("description") or "").strip(),
@@ -233,8 +295,12 @@ def build_scenario(data: dict[str, Any], source: str) -> Scenario:
             start=parse_iso(start) if start else None,
             speed=float(clock.get("speed", 1.0)),
         ),
-        journal_capacity=int((data.get("journal") or {}).get("capacity", 1000)),
-        callback_capacity=int((data.get("callbacks") or {}).get("capacity", 1000)),
+        journal_capacity=int(journal.get("capacity", defaults.journal_capacity)),
+        journal_max_bytes=int(journal.get("max_bytes", defaults.journal_max_bytes)),
+        journal_entry_bytes=int(journal.get("entry_bytes", defaults.journal_entry_bytes)),
+        callback_capacity=int(callbacks.get("capacity", defaults.callback_capacity)),
+        callback_max_pending=int(callbacks.get("max_pending", defaults.callback_max_pending)),
+        callback_max_bytes=int(callbacks.get("max_bytes", defaults.callback_max_bytes)),
         source=source,
         data=data,
     )

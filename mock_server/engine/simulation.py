@@ -18,8 +18,9 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
-from mock_server.engine.callbacks import CallbackDispatcher
+from mock_server.engine.callbacks import CallbackDispatcher, CallbackLimits
 from mock_server.engine.clock import Clock, ClockMode
+from mock_server.engine.errors import StateNotSaved
 from mock_server.engine.faults import FaultInjector
 from mock_server.engine.journal import Journal
 from mock_server.engine.persistence import (
@@ -28,6 +29,7 @@ from mock_server.engine.persistence import (
     Rows,
     StateFile,
     StateFileError,
+    StateWriteError,
 )
 from mock_server.engine.scenarios import Scenario, ScenarioLibrary, build_scenario
 from mock_server.engine.scheduler import Scheduler
@@ -67,19 +69,16 @@ class Simulation:
         self.changes = Changes()
         self.persistence: Persistence | None = None
         self.restored = False  # True when a state file's state was carried on
+        self.serving = False  # between start() and stop(): a real clock then runs by itself
         self._clock_override = clock
         self._seed_override = seed
         self.scenario = self._load(scenario)
         self.clock = self._make_clock()
         self.scheduler = Scheduler(self.clock, self.lock)
         self.scheduler.changes = self.changes
-        self.journal = Journal(self.scenario.journal_capacity)
-        self.callbacks = CallbackDispatcher(
-            self.scheduler,
-            self.lock,
-            capacity=self.scenario.callback_capacity,
-            changes=self.changes,
-        )
+        self.journal = new_journal(self.scenario)
+        self.callbacks = CallbackDispatcher(self.scheduler, self.lock, changes=self.changes)
+        self.callbacks.clear(_callback_limits(self.scenario))
         self.callbacks.allow.hosts = set(self.callback_hosts)
         self.random = random.Random(self.seed)
         self.faults = FaultInjector()
@@ -106,15 +105,14 @@ class Simulation:
     def reset(self, scenario: Scenario | str | None = None) -> None:
         """Drop all state and load the scenario again (or another one)."""
         new = self._load(scenario) if scenario is not None else self.scenario
+        self.scheduler.stop()  # outside the lock: its thread may be waiting for the lock
         with self.lock:
-            was_running = self.scheduler.running
-            self.scheduler.stop()
             self.scenario = new
             self.clock = self._make_clock()
             self.scheduler.clear()
             self.scheduler.clock = self.clock
-            self.journal = Journal(new.journal_capacity)
-            self.callbacks.clear(new.callback_capacity)
+            self.journal = new_journal(new)
+            self.callbacks.clear(_callback_limits(new))
             self.callbacks.allow.hosts = set(self.callback_hosts)
             self.random = random.Random(self.seed)
             self.faults.clear()
@@ -123,33 +121,54 @@ class Simulation:
             self.store.reset()
             for backend in self.store.backends().values():
                 backend.load_scenario(new)
-            if self.persistence is not None:
-                self.persistence.rewrite()
-            if was_running:
-                self.start()
+        self._run_clock()
+        if self.persistence is not None:
+            with self.lock:
+                try:
+                    self.persistence.rewrite()
+                except StateWriteError as exc:
+                    log.error("state file not written: %s", exc)
+                    raise StateNotSaved(
+                        f"reset, but the state file could not be written ({exc.__cause__});"
+                        " it is written whole once it can be"
+                    ) from None
 
     def use_scenario(self, scenario: Scenario | str) -> None:
-        """Switch behaviour to another scenario, keeping state, clock and journal.
+        """Switch behaviour to another scenario, keeping state, clock time and journal.
 
-        Seed accounts the new scenario names are added where missing; the new scenario's clock
-        settings take effect at the next reset.
+        Seed accounts the new scenario names are added where missing. A scenario that names a
+        clock mode (``default`` real, ``virtual`` virtual) sets it and its speed at once, from
+        the current time, unless the server fixed the clock (``--clock``, the plugin); its start
+        time waits for the next reset. Its name can then be given in X-Mock-Scenario.
         """
         new = self._load(scenario)
         with self.lock:
             self.scenario = new
+            self._named[new.name] = new
             self._arm(new)
+            if self._clock_override is None and "mode" in (new.data.get("clock") or {}):
+                self.clock.set_mode(new.clock.mode, new.clock.speed)
             self.changes.mark("sim", "scenarios", new.name)
             self.changes.mark("sim", "scenario", "current")
             for backend in self.store.backends().values():
                 backend.load_scenario(new)
+        self._run_clock()
 
     def start(self) -> None:
-        """Start running due events in the background when the clock is real."""
-        if self.clock.mode == "real":
-            self.scheduler.start()
+        """Serving from now on: due events run in the background whenever the clock is real."""
+        self.serving = True
+        self._run_clock()
 
     def stop(self) -> None:
+        self.serving = False
         self.scheduler.stop()
+
+    def _run_clock(self) -> None:
+        """While serving, the scheduler's thread runs exactly when the clock is real."""
+        if self.serving and self.clock.mode == "real":
+            self.scheduler.start()
+        else:
+            self.scheduler.stop()
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -160,15 +179,23 @@ class Simulation:
 
     # -- scenarios per request -----------------------------------------------------------
     def scenario_named(self, name: str) -> Scenario:
-        """A scenario of the library by name (the one in force, or loaded once and kept)."""
+        """A scenario this server knows by name: the one in force, one loaded through the
+        control API, or one of the library (loaded once and kept). A path, or any other name,
+        is refused: a public request may not make the server read a file."""
         if name == self.scenario.name:
             return self.scenario
         with self.lock:
-            if name not in self._named:
-                self._named[name] = self._load(name)
-                self._arm(self._named[name])
+            known = self._named.get(name)
+            if known is None:
+                known = self._load(self.library.load_named(name))
+                self._named[name] = known
+                self._arm(known)
                 self.changes.mark("sim", "scenarios", name)
-            return self._named[name]
+            return known
+
+    def known_scenarios(self) -> list[str]:
+        """Every name :meth:`scenario_named` accepts."""
+        return sorted({*self.library.names(), *self._named, self.scenario.name})
 
     def stored_scenario(self, name: str) -> Scenario:
         """A scenario orders were made under, for rebuilding them from a state file: the one
@@ -197,14 +224,15 @@ class Simulation:
         return _REQUEST_SCENARIO.get() or self.scenario
 
     def _arm(self, scenario: Scenario) -> None:
+        """Arm a scenario's fault rules; the one in force also sets the server-wide callback
+        allow-list and outage (a scenario named per request changes nothing server-wide)."""
         self.faults.load(scenario.name, list(scenario.data.get("faults") or []), self.seed)
+        if scenario is not self.scenario:
+            return
         callbacks = scenario.data.get("callbacks") or {}
         self.callbacks.allow.hosts.update(h.lower() for h in callbacks.get("allow_hosts") or [])
         fail_for = callbacks.get("fail_for")
-        if scenario is self.scenario:
-            self.callbacks.outage_until = (
-                self.clock.timestamp() + float(fail_for) if fail_for else None
-            )
+        self.callbacks.outage_until = self.clock.timestamp() + float(fail_for) if fail_for else None
 
     # -- a state file --------------------------------------------------------------------
     def keep_state(self, path: str | Path) -> bool:
@@ -223,7 +251,7 @@ class Simulation:
         with self.lock:
             try:
                 restored = persistence.load()  # the simulation's part first: it clears the rest
-            except (ValueError, KeyError, TypeError) as exc:  # a damaged or foreign record
+            except Exception as exc:  # a damaged page, a foreign or mangled record: all refused
                 persistence.file.close()
                 raise StateFileError(
                     f"{path}: cannot rebuild the simulator from it ({type(exc).__name__}: {exc})"
@@ -244,12 +272,23 @@ class Simulation:
         return {"path": str(self.persistence.file.path), "restored": self.restored}
 
     def commit(self) -> None:
-        """Write what changed to the state file (before a response is sent); no-op without."""
+        """Write what changed to the state file (before a response is sent); no-op without.
+
+        Raises :class:`StateNotSaved` when the file cannot be written: what changed stays
+        marked, and the next commit that succeeds writes it (the order with its money).
+        """
         persistence = self.persistence
         if persistence is None:
             return
         with self.lock:
-            persistence.commit(_SimulationRecords(self).watched())
+            try:
+                persistence.commit(_SimulationRecords(self).watched())
+            except StateWriteError as exc:
+                log.error("state file not written: %s", exc)
+                raise StateNotSaved(
+                    f"the simulator could not write its state file ({exc.__cause__}); what this"
+                    " request changed is kept in memory and written once the file can be"
+                ) from None
 
     def close(self) -> None:
         """Stop the scheduler and close the state file, if any."""
@@ -346,9 +385,9 @@ class _SimulationRecords:
             _restore_random(sim.random, state)
         for _, seed in tables.get("seed", []):
             sim._seed_override = None if int(seed) == sim.scenario.seed else int(seed)
-        sim.journal = Journal(sim.scenario.journal_capacity)
+        sim.journal = new_journal(sim.scenario)
         sim.scheduler.clear()
-        sim.callbacks.clear(sim.scenario.callback_capacity)
+        sim.callbacks.clear(_callback_limits(sim.scenario))
         sim.faults.clear()
         sim._named.clear()
         sim._arm(sim.scenario)
@@ -356,6 +395,23 @@ class _SimulationRecords:
             sim._named[name] = scenario
             sim._arm(scenario)
         sim.store.reset()  # the backends rebuild themselves from their own records next
+
+
+def new_journal(scenario: Scenario) -> Journal:
+    """An empty journal with the scenario's bounds."""
+    return Journal(
+        scenario.journal_capacity,
+        max_bytes=scenario.journal_max_bytes,
+        entry_bytes=scenario.journal_entry_bytes,
+    )
+
+
+def _callback_limits(scenario: Scenario) -> CallbackLimits:
+    return CallbackLimits(
+        capacity=scenario.callback_capacity,
+        max_pending=scenario.callback_max_pending,
+        max_bytes=scenario.callback_max_bytes,
+    )
 
 
 def _scenario_record(scenario: Scenario) -> dict[str, Any]:

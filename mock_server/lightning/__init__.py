@@ -1,6 +1,13 @@
 """A simulated Lightning node with hold invoices: real BOLT11 requests, LND's state rules."""
 
-from mock_server.lightning.invoices import HoldInvoice, InvoiceState, InvoiceStateError
+from mock_server.lightning.invoices import MAX_SATS, HoldInvoice, InvoiceState, InvoiceStateError
 from mock_server.lightning.node import LightningNode, PaymentError
 
-__all__ = ["HoldInvoice", "InvoiceState", "InvoiceStateError", "LightningNode", "PaymentError"]
+__all__ = [
+    "MAX_SATS",
+    "HoldInvoice",
+    "InvoiceState",
+    "InvoiceStateError",
+    "LightningNode",
+    "PaymentError",
+]

@@ -11,6 +11,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
+# Every sat there will ever be: 21 million BTC. No invoice, and no balance, holds more.
+MAX_SATS = 21_000_000 * 100_000_000
+
 
 class InvoiceState(StrEnum):
     OPEN = "OPEN"

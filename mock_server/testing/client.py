@@ -15,6 +15,9 @@ from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 TOKEN_VARIABLE = "SMS_MOCK_TOKEN"  # the control token of `serve --control-token`
+SERVE_TOKEN_VARIABLE = (
+    "SMS_MOCK_CONTROL_TOKEN"  # the one `serve` reads, taken when the first is unset
+)
 
 
 class ControlError(Exception):
@@ -36,7 +39,9 @@ class ControlClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
-        self.token = token if token is not None else os.environ.get(TOKEN_VARIABLE)
+        if token is None:
+            token = os.environ.get(TOKEN_VARIABLE) or os.environ.get(SERVE_TOKEN_VARIABLE)
+        self.token = token
 
     # -- the control API -----------------------------------------------------------------
     def health(self) -> dict[str, Any]:

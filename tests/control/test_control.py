@@ -83,13 +83,17 @@ def test_scenario_get_and_put_by_name(client: FlaskClient) -> None:
     assert {"default", "virtual"} <= set(body["available"])
     assert body["data"]["clock"]["mode"] == "virtual"
     client.post("/_mock/clock/advance", json={"seconds": 30})
-    body = client.put("/_mock/scenario", json={"name": "default"}).get_json()
-    assert body["name"] == "default"
+    body = client.put("/_mock/scenario", json={"name": "no-numbers"}).get_json()
+    assert body["name"] == "no-numbers"
     clock = client.get("/_mock/clock").get_json()
     assert (clock["mode"], clock["now"]) == (
         "virtual",
         "2026-01-01T00:00:30Z",
-    )  # state and clock kept
+    )  # state and clock kept: no-numbers names no clock mode
+    client.put("/_mock/scenario", json={"name": "default"})
+    clock = client.get("/_mock/clock").get_json()
+    assert clock["mode"] == "real"  # default's clock is real: it runs on from where it was
+    assert "2026-01-01T00:00:30" <= clock["now"] < "2026-01-01T00:01:00"
 
 
 def test_scenario_put_inline_yaml_adds_its_accounts(client: FlaskClient) -> None:

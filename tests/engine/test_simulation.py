@@ -68,11 +68,33 @@ def test_use_scenario_keeps_state_and_clock() -> None:
     backend = sim.add_backend("counter", Counter)
     backend.orders["a"] = 1  # type: ignore[attr-defined]
     sim.scheduler.advance(100)
-    sim.use_scenario("default")
-    assert sim.scenario.name == "default"
+    sim.use_scenario("no-numbers")  # names no clock mode
+    assert sim.scenario.name == "no-numbers"
     assert sim.backend("counter").orders == {"a": 1}  # type: ignore[attr-defined]
     assert sim.clock.mode == "virtual"
     assert sim.clock.now() == datetime(2026, 1, 1, 0, 1, 40, tzinfo=UTC)
+
+
+def test_the_background_clock_runs_exactly_when_the_clock_in_force_is_real() -> None:
+    sim = Simulation("default")
+    sim.start()  # as `serve` does
+    try:
+        assert sim.scheduler.running
+        sim.reset("virtual")
+        assert not sim.scheduler.running
+        sim.reset("default")  # was left stopped: the default wallet never paid again
+        assert sim.scheduler.running and sim.clock.mode == "real"
+        sim.use_scenario("virtual")  # names clock mode virtual: time stands still from now
+        assert not sim.scheduler.running and sim.clock.mode == "virtual"
+        frozen = sim.clock.timestamp()
+        assert sim.clock.timestamp() == frozen
+        sim.use_scenario("no-numbers")  # names no mode: the clock stays as it is
+        assert not sim.scheduler.running
+        sim.use_scenario("default")
+        assert sim.scheduler.running and sim.clock.timestamp() >= frozen
+    finally:
+        sim.stop()
+    assert not sim.scheduler.running
 
 
 def test_the_callback_log_keeps_as_many_as_the_scenario_says() -> None:

@@ -9,15 +9,19 @@ run on for two days and must still agree: restored events run as the originals w
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
+import subprocess
 from collections.abc import Callable
 from contextlib import closing
 from dataclasses import asdict
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
@@ -29,6 +33,8 @@ from mock_server.app import create_app, simulation_of
 from mock_server.engine.persistence import StateFileError
 from mock_server.engine.simulation import Simulation
 from mock_server.lightning import LightningNode
+from mock_server.testing.server import serving
+from tests.support import BEARER, SERVE, SMSVERIFY_KEY
 
 S4_KEY, SV_KEY = "s4-key", "sv-key"
 
@@ -343,3 +349,119 @@ def test_a_damaged_record_is_refused_clearly(tmp_path: Path) -> None:
         db.execute("UPDATE records SET data = '{\"oops\": 1}' WHERE tbl = 'orders'")
     with pytest.raises(StateFileError, match="cannot rebuild the simulator from it"):
         create_app("virtual", state=path)
+
+
+def _damage(path: Path, how: str) -> None:
+    with closing(sqlite3.connect(path)) as db, db:
+        if how == "format":
+            db.execute("UPDATE meta SET value = 'abc' WHERE key = 'format'")
+        elif how == "balance":
+            rows = db.execute(
+                "SELECT key, data FROM records WHERE part = 'smsverify' AND tbl = 'accounts'"
+            ).fetchall()
+            for key, data in rows:
+                record = json.loads(data)
+                record["balance"] = "abc"
+                db.execute(
+                    "UPDATE records SET data = ? WHERE part = 'smsverify' AND tbl = 'accounts'"
+                    " AND key = ?",
+                    (json.dumps(record), key),
+                )
+    if how == "page":  # a leaf page of the records: the schema reads, the rows do not
+        size = path.stat().st_size
+        with path.open("r+b") as file:
+            file.seek(size - 2 * 4096 + 8)
+            file.write(b"\xa5" * 4000)
+
+
+@pytest.mark.parametrize("how", ["format", "balance", "page"])
+def test_a_damaged_state_file_is_refused_cleanly(tmp_path: Path, how: str) -> None:
+    path = tmp_path / "state.db"
+    sim = simulation_of(create_app("default", state=path))
+    for i in range(400):  # enough rows for several pages
+        sim.backend("smsverify").upsert_account(f"key-{i}", Decimal("5.00"), None)
+    sim.commit()
+    sim.close()
+    _damage(path, how)
+    result = subprocess.run(
+        [*SERVE, "--state", str(path)], capture_output=True, text=True, timeout=30
+    )
+    assert result.returncode == 2, result.stderr
+    assert "cannot use the state file" in result.stderr and "Traceback" not in result.stderr
+
+
+class _FullDisk:
+    """Makes a state file's writes fail as a full disk does, until it is told space is back."""
+
+    def __init__(self, sim: Simulation, monkeypatch: pytest.MonkeyPatch) -> None:
+        assert sim.persistence is not None
+        self.full = False
+        state_file = sim.persistence.file
+        write = state_file.write
+
+        def failing(*args: Any, **kwargs: Any) -> None:
+            if self.full:
+                raise sqlite3.OperationalError("database or disk is full")
+            write(*args, **kwargs)
+
+        monkeypatch.setattr(state_file, "write", failing)
+
+
+def _balance(url: str) -> Decimal:
+    body = requests.get(f"{url}/api/v1/balance/", headers=BEARER, timeout=5).text
+    return json.loads(body, parse_float=Decimal)["balance"]
+
+
+def test_a_failed_commit_answers_503_and_never_splits_money_from_its_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.db"
+    app = create_app("virtual", state=path)
+    sim = simulation_of(app)
+    disk = _FullDisk(sim, monkeypatch)
+    order = {"service_id": 1012}
+    with serving(app) as url:
+        start = _balance(url)
+        disk.full = True
+        refused = requests.post(
+            f"{url}/api/v1/order/temporary/", json=order, headers=BEARER, timeout=5
+        )
+        assert refused.status_code == 503
+        assert "could not write its state file" in refused.json()["error"]
+        # A crash now: the file has neither the order nor its charge.
+        crashed = reopened(path)
+        assert crashed.backend("smsverify").orders == {}
+        assert crashed.backend("smsverify").accounts[SMSVERIFY_KEY].balance == start
+        crashed.close()
+        # Space is back: the next commit writes what the failed one could not, together.
+        disk.full = False
+        assert requests.get(f"{url}/api/v1/balance/", headers=BEARER, timeout=5).status_code == 200
+        in_memory = sim.backend("smsverify")
+        assert len(in_memory.orders) == 1
+        charged = _balance(url)
+    restarted = reopened(path)
+    backend = restarted.backend("smsverify")
+    assert backend.orders.keys() == in_memory.orders.keys()
+    assert backend.accounts[SMSVERIFY_KEY].balance == charged < start
+    assert fingerprint(restarted) == fingerprint(sim)
+    restarted.close()
+    sim.close()
+
+
+def test_a_reset_whose_rewrite_failed_is_written_whole_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "state.db"
+    app = create_app("virtual", state=path)
+    sim = simulation_of(app)
+    client = app.test_client()
+    client.post("/api/v1/order/temporary/", json={"service_id": 1012}, headers=BEARER)
+    disk = _FullDisk(sim, monkeypatch)
+    disk.full = True
+    assert client.post("/_mock/reset").status_code == 503
+    disk.full = False
+    assert client.get("/_mock/health").status_code == 200  # this commit rewrites the file
+    restarted = reopened(path)
+    assert restarted.backend("smsverify").orders == {} == sim.backend("smsverify").orders
+    restarted.close()
+    sim.close()

@@ -50,6 +50,10 @@ class InsufficientBalance(Sms4satsError):
     message = "Insufficient balance."
 
 
+class BalanceTooLarge(Sms4satsError):
+    message = "A balance holds at most 21,000,000 BTC (2,100,000,000,000,000 sats)."
+
+
 class TooManyRequests(Sms4satsError):
     """Only when a scenario sets an sms4sats rate limit (the documents show none)."""
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mock_server.apis.sms4sats.catalog import Country
 from mock_server.apis.sms4sats.errors import (
     ApiKeyRequired,
+    BalanceTooLarge,
     CancelRefused,
     InsufficientBalance,
     NoNumbers,
@@ -28,11 +29,12 @@ from mock_server.apis.sms4sats.errors import (
 from mock_server.apis.sms4sats.settings import Kind, Outcome, Settings
 from mock_server.apis.timeline import OrderTimeline
 from mock_server.engine.clock import iso_utc
+from mock_server.engine.numbers import is_ascii_digits
 from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.ratelimit import RateLimits
 from mock_server.engine.scenarios import ScenarioError
 from mock_server.engine.store import Backend
-from mock_server.lightning import InvoiceState, LightningNode, PaymentError
+from mock_server.lightning import MAX_SATS, InvoiceState, LightningNode, PaymentError
 
 if TYPE_CHECKING:
     from mock_server.engine.scenarios import Scenario
@@ -248,7 +250,13 @@ class Sms4satsBackend(Backend):
     def top_up(self, api_key: str, amount: int) -> Account:
         """Add ``amount`` sats (control API); creates the account."""
         with self.sim.lock:
+            self._check_room(api_key, amount)
             return self._credit(api_key, amount)
+
+    def _check_room(self, api_key: str, amount: int) -> None:
+        """New money may not take a balance past every sat there is (refunds always go back)."""
+        if self.account(api_key).balance + amount > MAX_SATS:
+            raise BalanceTooLarge()
 
     def _credit(self, api_key: str, amount: int) -> Account:
         account = self.accounts.setdefault(api_key, Account(api_key, 0))
@@ -320,6 +328,7 @@ class Sms4satsBackend(Backend):
 
     def create_fund_order(self, api_key: str, amount: int) -> Order:
         with self.sim.lock:
+            self._check_room(api_key, amount)
             order = self._new_order("fund", amount, "fund account", api_key, immediate=False)
             return self._open(order)
 
@@ -575,7 +584,7 @@ class Sms4satsBackend(Backend):
                     code = order.codes[-1]
                     body["code"] = (
                         int(code)
-                        if order.settings.code_type == "number" and code.isdigit()
+                        if order.settings.code_type == "number" and is_ascii_digits(code)
                         else code
                     )
                 body.update(

@@ -395,7 +395,7 @@ class SmsVerifyBackend(Backend):
             "event": "incoming_message",
             "message": {
                 "order_id": order.order_id,
-                "number": "".join(ch for ch in order.phone or "" if ch.isdigit()),
+                "number": "".join(ch for ch in order.phone or "" if "0" <= ch <= "9"),
                 "service": order.service.split(" (")[0].lower(),
                 "sender": sms.sender,
                 "sms": sms.message,
