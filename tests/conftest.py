@@ -11,7 +11,12 @@ from flask.testing import FlaskClient
 from mock_server.app import create_app, simulation_of
 from mock_server.engine.simulation import Simulation
 from mock_server.testing.server import serving
+from tests.contract.fuzzing import FUZZ_EXAMPLES, FUZZ_SEED
 from tests.support import Faulty
+
+
+def pytest_report_header() -> str:
+    return f"sms-mock fuzzing seed: {FUZZ_SEED} ({FUZZ_EXAMPLES} examples per operation)"
 
 
 @pytest.fixture
