@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -267,6 +268,21 @@ def test_the_control_token_can_stay_out_of_ps(tmp_path: Path, source: str) -> No
         headers = {"Authorization": f"Bearer {token}"}
         assert requests.get(f"{base}/_mock/health", headers=headers, timeout=5).status_code == 200
         assert ControlClient(base, token=token).clock()["mode"] == "virtual"
+
+
+def test_a_non_ascii_token_works_from_the_client_and_the_shell(tmp_path: Path) -> None:
+    (tmp_path / "token").write_text("s3cret-ö\n", encoding="utf-8")
+    args = ["--scenario", "manual", "--control-token-file", str(tmp_path / "token")]
+    with served_process(*args) as (_, base):
+        assert ControlClient(base, token="s3cret-ö").clock()["mode"] == "virtual"
+        env = {**os.environ, "SMS_MOCK_CONTROL_TOKEN": "s3cret-ö", "SMS_MOCK_URL": base}
+        env.pop("SMS_MOCK_TOKEN", None)
+        shell = [sys.executable, "-m", "mock_server", "requests", "--json"]
+        result = subprocess.run(shell, capture_output=True, text=True, env=env, timeout=30)
+        assert result.returncode == 0, result.stderr
+        with pytest.raises(ControlError) as refused:
+            ControlClient(base, token="s3cret-o").clock()
+        assert refused.value.status == 401
 
 
 def test_an_empty_or_unreadable_token_file_is_refused(tmp_path: Path) -> None:

@@ -132,9 +132,10 @@ class ControlClient:
     # -- plumbing ------------------------------------------------------------------------
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        headers = {"Content-Type": "application/json"} if data is not None else {}
-        if self.token:
-            headers["Authorization"] = f"Bearer {self.token}"
+        headers: dict[str, Any] = {"Content-Type": "application/json"} if data else {}
+        if self.token:  # as UTF-8 bytes: the server compares the token's UTF-8 (http.client
+            # would send a str as Latin-1)
+            headers["Authorization"] = b"Bearer " + self.token.encode("utf-8", "surrogateescape")
         request = urllib.request.Request(
             self.base_url + path, data=data, method=method, headers=headers
         )
