@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from mock_server.apis.sms4sats.catalog import AUTO_SELECT_CC, COUNTRIES
-from mock_server.apis.sms4sats.models import Order, Sms4satsBackend
+from mock_server.apis.sms4sats.models import Sms4satsBackend
+from mock_server.apis.sms4sats.orders import Order
 from mock_server.spec.pipeline import ApiRequest, Reply
 
 if TYPE_CHECKING:

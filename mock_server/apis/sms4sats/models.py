@@ -12,10 +12,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from mock_server.apis.sms4sats.catalog import Country
+from mock_server.apis.sms4sats.accounts import Account, Funding, Referral
 from mock_server.apis.sms4sats.errors import (
     ApiKeyRequired,
     BalanceTooLarge,
@@ -26,6 +26,7 @@ from mock_server.apis.sms4sats.errors import (
     Sms4satsError,
     TooManyRequests,
 )
+from mock_server.apis.sms4sats.orders import Order
 from mock_server.apis.sms4sats.settings import Kind, Outcome, Settings
 from mock_server.apis.timeline import OrderTimeline
 from mock_server.engine.clock import iso_utc
@@ -52,132 +53,6 @@ class OrderConflict(Sms4satsError):
     """A simulated event the order's state does not allow (control API)."""
 
     status = 409
-
-
-@dataclass(slots=True)
-class Account:
-    """A prepaid account, known by its X-API-Key. Sats, exact integers, never negative."""
-
-    api_key: str
-    balance: int = 0
-
-
-@dataclass(slots=True)
-class Funding:
-    """A paid /fund order, as /history lists it."""
-
-    amount: int
-    created_ms: int
-    preimage: str
-    preimage_hash: str
-    api_key: str
-
-    def to_history(self) -> dict[str, Any]:
-        return {
-            "amount": self.amount,
-            "createdAt": self.created_ms,
-            "desc": "fund account",
-            "description": "fund account",
-            "holdinvoice": True,
-            "preimage": self.preimage,
-            "preimageHash": self.preimage_hash,
-            "price": self.amount,
-            "userId": self.api_key,
-        }
-
-
-@dataclass(slots=True)
-class Referral:
-    order_id: str
-    address: str
-    amount: int
-    at: str
-
-
-@dataclass(slots=True)
-class Order:
-    """One order of any kind; ``order_id`` is the payment hash of its invoice."""
-
-    order_id: str
-    kind: Kind
-    price: int
-    created_at: float
-    api_key: str | None = None
-    immediate: bool = False
-    invoice: HoldInvoice | None = None
-    outcome: Outcome = field(default_factory=lambda: Outcome("code"))
-    paid_at: float | None = None
-    charged: bool = False  # the user paid for good (invoice settled, or balance kept)
-    refunded: bool = False  # held funds returned (invoice canceled, or balance credited back)
-    error: str | None = None
-    # receive orders
-    country: Country | None = None
-    service: str | None = None
-    rental: bool = False
-    realphone: bool = False
-    ref: str | None = None
-    activation_id: int | None = None
-    number: int | None = None
-    number_ms: int | None = None
-    codes: tuple[str, ...] = ()  # a tuple: most orders get one code or none
-    # send and email orders
-    destination: str | None = None
-    message: str | None = None
-    send_id: str | None = None
-    sms_status: str = "created"
-    webhook_url: str | None = None
-    # The scenario settings in force when the order was made: its timeline follows them.
-    settings: Settings = field(default_factory=Settings, repr=False)
-    scenario: str = ""  # the name of that scenario, to find the settings again after a restart
-
-    @property
-    def paid(self) -> bool:
-        return self.paid_at is not None
-
-    @property
-    def created_ms(self) -> int:
-        return int(self.created_at * 1000)
-
-    def describe(self, pending_events: list[str]) -> dict[str, Any]:
-        """Everything about the order, for the control API."""
-        return {
-            "orderId": self.order_id,
-            "kind": self.kind,
-            "price": self.price,
-            "immediate": self.immediate,
-            "api_key": self.api_key,
-            "paid": self.paid,
-            "charged": self.charged,
-            "refunded": self.refunded,
-            "invoice_state": self.invoice.state.value if self.invoice else None,
-            "outcome": self.outcome.outcome,
-            "country": self.country.name if self.country else None,
-            "service": self.service,
-            "rental": self.rental,
-            "realphone": self.realphone,
-            "ref": self.ref,
-            "number": self.number,
-            "codes": list(self.codes),
-            "destination": self.destination,
-            "smsStatus": self.sms_status if self.kind in ("send", "email") else None,
-            "webhookUrl": self.webhook_url,
-            "error": self.error,
-            "pending_events": pending_events,
-        }
-
-    def to_record(self) -> dict[str, Any]:
-        """The order for a state file: its invoice by payment hash, its settings by scenario."""
-        record = {
-            name: getattr(self, name)
-            for name in self.__slots__  # type: ignore[attr-defined]
-            if name not in ("invoice", "outcome", "country", "settings", "codes")
-        }
-        record.update(
-            outcome=asdict(self.outcome),
-            country=self.country.name if self.country else None,
-            codes=list(self.codes),
-        )
-        return record
 
 
 class Sms4satsBackend(Backend):
