@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -180,10 +181,15 @@ class Callback:
         callback.size = callback.measure()
         return callback
 
+    @cached_property
+    def body(self) -> bytes:
+        """The payload as it is POSTed (made once: every attempt sends the same bytes)."""
+        return jsonio.dumps(self.payload).encode()
+
     def measure(self) -> int:
         """About how many bytes the callback takes (URL, payload, attempts)."""
         attempts = sum(64 + len(a.at) + len(a.error or "") for a in self.attempts)
-        return 256 + len(self.url) + len(self.event) + len(jsonio.dumps(self.payload)) + attempts
+        return 256 + len(self.url) + len(self.event) + len(self.body) + attempts
 
 
 class CallbackDispatcher:
@@ -329,7 +335,7 @@ class CallbackDispatcher:
         if callback is None:  # dropped, or forgotten by a reset
             return
         policy = callback.policy
-        body = jsonio.dumps(callback.payload).encode()
+        body = callback.body
         started = time.perf_counter()
         status: int | None = None
         error: str | None = None

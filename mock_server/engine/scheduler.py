@@ -363,6 +363,7 @@ class Scheduler:
     def _next_due(self, limit: float) -> Event | None:
         while self._queue and self._queue[0].cancelled:
             self._forget(heapq.heappop(self._queue))  # a no-op unless cancelled by event.cancel()
+            self._cancelled = max(0, self._cancelled - 1)
         if self._queue and self._queue[0].due <= limit:
             event = heapq.heappop(self._queue)
             event._state = DONE

@@ -175,3 +175,24 @@ def test_an_owned_event_cancelled_directly_leaves_its_owner_when_its_time_comes(
 def test_an_unknown_kind_is_refused(scheduler: Scheduler) -> None:
     with pytest.raises(KeyError, match="no handler registered"):
         scheduler.schedule(10, "nobody.handles", 1)
+
+
+def test_cancelled_events_do_not_stay_in_the_heap(scheduler: Scheduler) -> None:
+    ran: list[int] = []
+    scheduler.handle("t.tick", ran.append)
+    events = [scheduler.schedule_after(3600 + i, "t.tick", i) for i in range(5000)]
+    for event in events[:4000]:  # due in an hour: they would sit there until then
+        scheduler.cancel(event)
+    assert len(scheduler._queue) < 2500
+    scheduler.advance(3600 + 5000)
+    assert ran == list(range(4000, 5000))
+
+
+def test_the_failures_kept_are_bounded(scheduler: Scheduler) -> None:
+    def broken() -> None:
+        raise RuntimeError("boom")
+
+    for _ in range(500):
+        scheduler.after(0, "broken", broken)
+    scheduler.advance(1)
+    assert len(scheduler.failures) == 100
