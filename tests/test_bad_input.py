@@ -4,33 +4,19 @@ change nothing: deep nesting, non-finite numbers, huge integers, non-ASCII digit
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 import requests
-from flask import Flask
 
-from mock_server.app import create_app, simulation_of
-from mock_server.testing.server import serving
-from tests.support import BEARER, SMS4SATS_KEY
+from tests.support import BEARER, SMS4SATS_KEY, Faulty
 
 DEEP = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
 
 
-@pytest.fixture(scope="module")
-def app() -> Flask:
-    return create_app("manual", strict=True)
-
-
-@pytest.fixture(scope="module")
-def url(app: Flask) -> Iterator[str]:
-    with serving(app) as base:
-        yield base
-
-
-@pytest.fixture(autouse=True)
-def _fresh(app: Flask) -> None:
-    simulation_of(app).reset("manual")
+@pytest.fixture
+def url(faulty: Faulty) -> str:
+    """The shared served simulator (`manual`, virtual clock, strict), reset for the test."""
+    return faulty.base
 
 
 def _post(url: str, path: str, data: bytes, **headers: str) -> requests.Response:

@@ -412,13 +412,19 @@ def _balance(url: str) -> Decimal:
     return json.loads(body, parse_float=Decimal)["balance"]
 
 
-def test_a_failed_commit_answers_503_and_never_splits_money_from_its_order(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def on_a_disk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Flask, _FullDisk, Path]:
+    """An app keeping its state in a file on a disk that tests can fill up."""
     path = tmp_path / "state.db"
     app = create_app("virtual", state=path)
+    return app, _FullDisk(simulation_of(app), monkeypatch), path
+
+
+def test_a_failed_commit_answers_503_and_never_splits_money_from_its_order(
+    on_a_disk: tuple[Flask, _FullDisk, Path],
+) -> None:
+    app, disk, path = on_a_disk
     sim = simulation_of(app)
-    disk = _FullDisk(sim, monkeypatch)
     order = {"service_id": 1012}
     with serving(app) as url:
         start = _balance(url)
@@ -449,14 +455,12 @@ def test_a_failed_commit_answers_503_and_never_splits_money_from_its_order(
 
 
 def test_a_reset_whose_rewrite_failed_is_written_whole_later(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    on_a_disk: tuple[Flask, _FullDisk, Path],
 ) -> None:
-    path = tmp_path / "state.db"
-    app = create_app("virtual", state=path)
+    app, disk, path = on_a_disk
     sim = simulation_of(app)
     client = app.test_client()
     client.post("/api/v1/order/temporary/", json={"service_id": 1012}, headers=BEARER)
-    disk = _FullDisk(sim, monkeypatch)
     disk.full = True
     assert client.post("/_mock/reset").status_code == 503
     disk.full = False
