@@ -122,16 +122,10 @@ class Simulation:
             for backend in self.store.backends().values():
                 backend.load_scenario(new)
         self._run_clock()
-        if self.persistence is not None:
-            with self.lock:
-                try:
-                    self.persistence.rewrite()
-                except StateWriteError as exc:
-                    log.error("state file not written: %s", exc)
-                    raise StateNotSaved(
-                        f"reset, but the state file could not be written ({exc.__cause__});"
-                        " it is written whole once it can be"
-                    ) from None
+        persistence = self.persistence
+        if persistence is not None:
+            with self.lock, _saved("it is written whole once it can be"):
+                persistence.rewrite()
 
     def use_scenario(self, scenario: Scenario | str) -> None:
         """Switch behaviour to another scenario, keeping state, clock time and journal.
@@ -280,15 +274,8 @@ class Simulation:
         persistence = self.persistence
         if persistence is None:
             return
-        with self.lock:
-            try:
-                persistence.commit(_SimulationRecords(self).watched())
-            except StateWriteError as exc:
-                log.error("state file not written: %s", exc)
-                raise StateNotSaved(
-                    f"the simulator could not write its state file ({exc.__cause__}); what this"
-                    " request changed is kept in memory and written once the file can be"
-                ) from None
+        with self.lock, _saved("what changed is kept in memory and written once it can be"):
+            persistence.commit(_SimulationRecords(self).watched())
 
     def close(self) -> None:
         """Stop the scheduler and close the state file, if any."""
@@ -395,6 +382,18 @@ class _SimulationRecords:
             sim._named[name] = scenario
             sim._arm(scenario)
         sim.store.reset()  # the backends rebuild themselves from their own records next
+
+
+@contextmanager
+def _saved(then: str) -> Iterator[None]:
+    """A state file write that failed becomes a 503 saying why and what happens ``then``."""
+    try:
+        yield
+    except StateWriteError as exc:
+        log.error("state file not written: %s", exc)
+        raise StateNotSaved(
+            f"the simulator could not write its state file ({exc.__cause__}); {then}"
+        ) from None
 
 
 def new_journal(scenario: Scenario) -> Journal:
