@@ -67,11 +67,4 @@ def add_sms4sats_account(req: ApiRequest) -> Reply:
 
 def list_referrals(req: ApiRequest) -> Reply:
     referrals = _sms4sats(req).referrals
-    return Reply(
-        {
-            "referrals": [
-                {"order_id": r.order_id, "address": r.address, "amount": r.amount, "at": r.at}
-                for r in referrals
-            ]
-        }
-    )
+    return Reply({"referrals": [r.to_json() for r in referrals]})

@@ -127,3 +127,15 @@ def test_an_unreachable_upstream_is_a_clear_error(capsys) -> None:  # type: igno
         run_drift("sms4sats", "http://127.0.0.1:9")
     assert main(["drift", "--api", "sms4sats", "--base-url", "http://127.0.0.1:9"]) == 2
     assert "no answer from http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_the_countries_probe_tells_which_item_shape_the_service_sends(faulty: Faulty) -> None:
+    """`country_items: with_id` is the shape a public wallet reads; against the documented
+    description the countries probe reports its `id` as a new field, and nothing else."""
+    faulty.rules("  []\n", extra="sms4sats: {country_items: with_id}\n")
+    items = requests.get(f"{faulty.base}/getCountries", timeout=5).json()
+    assert items[0] == {"id": items[0]["cc"], "cc": items[0]["cc"], "country": items[0]["country"]}
+    run = run_drift("sms4sats", faulty.base, api_key=SMS4SATS_KEY)
+    assert [(d.probe, d.kind, d.where) for d in run.differences] == [
+        ("countries", "new field", "body[].id")
+    ]

@@ -40,7 +40,22 @@ class Funding:
 
 @dataclass(slots=True)
 class Referral:
+    """A payout to the `ref` of a settled order: ``address`` as sent, ``pays_to`` the Lightning
+    address or the URL its LNURL decodes to."""
+
     order_id: str
     address: str
     amount: int
     at: str
+    kind: str = "lightning-address"
+    pays_to: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "order_id": self.order_id,
+            "address": self.address,
+            "kind": self.kind,
+            "pays_to": self.pays_to or self.address,
+            "amount": self.amount,
+            "at": self.at,
+        }

@@ -54,6 +54,12 @@ class BalanceTooLarge(Sms4satsError):
     message = "A balance holds at most 21,000,000 BTC (2,100,000,000,000,000 sats)."
 
 
+class InvalidRef(Sms4satsError):
+    """Only when a scenario says ``invalid_ref: refuse``; by default such a ref pays nobody."""
+
+    message = "ref: not a Lightning address (user@domain) or an LNURL (lnurl1...)"
+
+
 class TooManyRequests(Sms4satsError):
     """Only when a scenario sets an sms4sats rate limit (the documents show none)."""
 

@@ -81,7 +81,10 @@ def get_numbers_status(req: ApiRequest) -> Reply:
 
 
 def get_countries(req: ApiRequest) -> Reply:
-    return Reply([{"cc": c.cc, "country": c.name} for c in COUNTRIES if c.cc != AUTO_SELECT_CC])
+    countries = [c for c in COUNTRIES if c.cc != AUTO_SELECT_CC]
+    if _backend(req).settings.country_items == "with_id":
+        return Reply([{"id": c.cc, "cc": c.cc, "country": c.name} for c in countries])
+    return Reply([{"cc": c.cc, "country": c.name} for c in countries])
 
 
 def get_rental_countries(req: ApiRequest) -> Reply:
@@ -135,6 +138,7 @@ def _send(req: ApiRequest, kind: str, destination: str) -> Reply:
         api_key=req.credentials.get(API_KEY),
         immediate=body.get("immediate", False),
         webhook_url=body.get("webhookUrl"),
+        ref=body.get("ref"),
     )
     return _created(order)
 

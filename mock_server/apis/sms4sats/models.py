@@ -21,12 +21,14 @@ from mock_server.apis.sms4sats.errors import (
     BalanceTooLarge,
     CancelRefused,
     InsufficientBalance,
+    InvalidRef,
     NoNumbers,
     OrderNotFound,
     Sms4satsError,
     TooManyRequests,
 )
 from mock_server.apis.sms4sats.orders import Order
+from mock_server.apis.sms4sats.referrals import payee
 from mock_server.apis.sms4sats.settings import Kind, Outcome, Settings
 from mock_server.apis.timeline import OrderTimeline
 from mock_server.engine.clock import iso_utc
@@ -167,6 +169,7 @@ class Sms4satsBackend(Backend):
         realphone: bool = False,
         ref: str | None = None,
     ) -> Order:
+        self._check_ref(ref)
         catalog = self.settings.catalog
         found = catalog.country(country)
         offered = catalog.service(service)
@@ -183,6 +186,12 @@ class Sms4satsBackend(Backend):
             order.outcome = self.settings.outcome("receive", found, service)
             return self._open(order)
 
+    def _check_ref(self, ref: str | None) -> None:
+        """An empty ref is no referral; one naming no payee is refused only when the scenario
+        says ``invalid_ref: refuse`` (otherwise the order goes through and pays no referral)."""
+        if ref and ref.strip() and payee(ref) is None and self.settings.invalid_ref == "refuse":
+            raise InvalidRef()
+
     def create_send_order(
         self,
         kind: Kind,
@@ -192,10 +201,13 @@ class Sms4satsBackend(Backend):
         api_key: str | None = None,
         immediate: bool = False,
         webhook_url: str | None = None,
+        ref: str | None = None,
     ) -> Order:
+        self._check_ref(ref)
         price = self.settings.catalog.price("send")
         with self.sim.lock:
             order = self._new_order(kind, price, f"sms4sats {kind} message", api_key, immediate)
+            order.ref = ref
             order.destination, order.message, order.webhook_url = destination, message, webhook_url
             order.send_id = "SM" + self.sim.random.randbytes(16).hex()
             order.outcome = self.settings.outcome(kind, None, None)
@@ -370,11 +382,13 @@ class Sms4satsBackend(Backend):
         order.charged = True
         if order.invoice is not None:
             self.node.settle(order.invoice.payment_hash)
-        if order.ref and order.settings.referral_percent:
+        target = payee(order.ref) if order.ref else None
+        if target is not None and order.settings.referral_percent:
             amount = order.price * order.settings.referral_percent // 100
             self.changed("referrals", len(self.referrals))
+            at = iso_utc(self.sim.clock.now())
             self.referrals.append(
-                Referral(order.order_id, order.ref, amount, iso_utc(self.sim.clock.now()))
+                Referral(order.order_id, order.ref or "", amount, at, target.kind, target.pays_to)
             )
 
     def _fail(self, order: Order, reason: str) -> None:

@@ -70,6 +70,10 @@ class Settings:
         )
     )
     referral_percent: int = 10
+    invalid_ref: Literal["accept", "refuse"] = "accept"
+    # /getCountries items: the documented {cc, country}, or with an `id` (the code) as well,
+    # which a public wallet reads; nobody knows which the live service sends.
+    country_items: Literal["documented", "with_id"] = "documented"
     rate_limit: RateLimitSettings = field(default_factory=lambda: NO_RATE_LIMIT)
 
     @classmethod
@@ -109,6 +113,8 @@ class Settings:
                 **{**_policy_fields(defaults.webhook_retry), **(section.get("webhook_retry") or {})}
             ),
             referral_percent=section.get("referral_percent", defaults.referral_percent),
+            invalid_ref=section.get("invalid_ref", defaults.invalid_ref),
+            country_items=section.get("country_items", defaults.country_items),
             rate_limit=_rate_limit(section.get("rate_limit")),
         )
 

@@ -90,3 +90,15 @@ def test_an_unknown_country_in_a_scenario_is_refused_before_anything_changes() -
     assert response.status_code == 400
     assert "sms4sats.stock[0]: unknown country 'atlantis'" in response.get_json()["error"]
     assert driver.client.get("/_mock/scenario").get_json()["name"] == "t"
+
+
+def test_country_items_are_the_documented_shape_unless_the_scenario_adds_an_id() -> None:
+    documented = Driver(app_for("")).client.get("/getCountries").get_json()
+    assert {"cc": 187, "country": "USA"} in documented
+    assert all(set(item) == {"cc", "country"} for item in documented)
+    assert 999 not in {item["cc"] for item in documented}  # Auto-Select is not a country
+    with_id = Driver(app_for("sms4sats: {country_items: with_id}\n"))
+    items = with_id.client.get("/getCountries").get_json()
+    assert [(i["id"], i["cc"], i["country"]) for i in items] == [
+        (i["cc"], i["cc"], i["country"]) for i in documented
+    ]
