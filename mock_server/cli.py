@@ -15,8 +15,10 @@ from mock_server import __version__
 from mock_server.engine.clock import CLOCK_MODES
 from mock_server.engine.persistence import StateFileError
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
+from mock_server.services import REAL_URLS
 from mock_server.serving import ServerLimits
 from mock_server.shell import add_commands as add_shell_commands
+from mock_server.shell import negative_durations_as_values
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
@@ -117,7 +119,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="compare a real service (or any URL) with its description; opt-in, never in CI",
     )
     drift.add_argument("--api", required=True, choices=("sms4sats", "smsverify"))
-    drift.add_argument("--base-url", help="default: the real service")
+    drift.add_argument(
+        "--base-url",
+        help=f"default: the real service ({REAL_URLS['sms4sats']} or {REAL_URLS['smsverify']});"
+        " for smsverify the host root or its /api/v1 both work",
+    )
     drift.add_argument(
         "--api-key",
         help="X-API-Key or Bearer key (default: $SMS4SATS_API_KEY / $SMSVERIFY_API_KEY)",
@@ -146,7 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    given = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(negative_durations_as_values(given))
     return int(args.run(args) or 0)
 
 
@@ -218,6 +225,7 @@ def _serve(args: argparse.Namespace) -> int:
     print("Press Ctrl-C to stop.", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
+        sim.release_held()  # waitress waits for its threads once interrupted
         raise KeyboardInterrupt
 
     # Installed explicitly: a server started in the background of a script inherits SIGINT ignored.

@@ -19,7 +19,17 @@ from mock_server.testing.client import (
 
 SMS4SATS_ORDER = re.compile(r"^[0-9a-fA-F]{64}$")
 URL_VARIABLE = "SMS_MOCK_URL"
+CALLBACK_STATES = ("pending", "delivered", "failed", "refused", "dropped")
+NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
 Command = Callable[[ControlClient, argparse.Namespace], Any]
+
+
+def negative_durations_as_values(argv: list[str]) -> list[str]:
+    """``advance -5s`` would read ``-5s`` as an unknown option: keep it a value, so the
+    command can say why the clock does not go back."""
+    if argv[:1] != ["advance"]:
+        return argv
+    return [f" {a}" if re.fullmatch(r"-[0-9.].*", a) else a for a in argv]
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,7 +40,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     advance = commands.add_parser(
         "advance", help="move the clock forward (90, 90s, 20m, 1h30m, 2d)"
     )
-    advance.add_argument("duration")
+    advance.add_argument(
+        "duration",
+        help="how far: seconds (90, 0.5) or a duration (90s, 20m, 1h30m, 2d); never backwards",
+    )
     _register(advance, _advance, _show_clock)
 
     deliver = commands.add_parser(
@@ -47,14 +60,15 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     journal.add_argument("--api", choices=("sms4sats", "smsverify"))
     journal.add_argument("--method")
     journal.add_argument("--path", help="an exact path or a glob (/api/v1/order/*)")
+    journal.add_argument("--operation", help="an operationId (getOrderStatus)")
     journal.add_argument("--limit", type=int, help="the newest N")
-    _register(journal, _requests, _show_requests)
+    _register(journal, _requests, _show_requests, as_json=lambda answer: answer["requests"])
 
     callbacks = commands.add_parser(
         "callbacks", help="the callbacks and webhooks sent, with their attempts"
     )
     callbacks.add_argument("--api", choices=("sms4sats", "smsverify"))
-    callbacks.add_argument("--state", choices=("pending", "delivered", "failed", "refused"))
+    callbacks.add_argument("--state", choices=CALLBACK_STATES)
     _register(callbacks, _callbacks, _show_callbacks)
 
     scenario = commands.add_parser(
@@ -66,7 +80,10 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
 
 
 def _register(
-    parser: argparse.ArgumentParser, command: Command, show: Callable[[Any], str]
+    parser: argparse.ArgumentParser,
+    command: Command,
+    show: Callable[[Any], str],
+    as_json: Callable[[Any], Any] = lambda answer: answer,
 ) -> None:
     default = os.environ.get(URL_VARIABLE, DEFAULT_URL)
     parser.add_argument(
@@ -77,10 +94,15 @@ def _register(
         "--token",
         help="the server's control token (default $SMS_MOCK_TOKEN, else $SMS_MOCK_CONTROL_TOKEN)",
     )
-    parser.set_defaults(run=lambda args: _run(command, show, args))
+    parser.set_defaults(run=lambda args: _run(command, show, as_json, args))
 
 
-def _run(command: Command, show: Callable[[Any], str], args: argparse.Namespace) -> int:
+def _run(
+    command: Command,
+    show: Callable[[Any], str],
+    as_json: Callable[[Any], Any],
+    args: argparse.Namespace,
+) -> int:
     try:
         answer = command(ControlClient(args.url, token=args.token), args)
     except SimulatorUnavailable as exc:
@@ -89,7 +111,7 @@ def _run(command: Command, show: Callable[[Any], str], args: argparse.Namespace)
     except ControlError as exc:
         print(f"sms-mock: refused ({exc.status}): {exc.message}", file=sys.stderr)
         return 1
-    sys.stdout.write(json.dumps(answer, indent=2) + "\n" if args.json else show(answer))
+    sys.stdout.write(json.dumps(as_json(answer), indent=2) + "\n" if args.json else show(answer))
     return 0
 
 
@@ -99,8 +121,14 @@ def _pay(client: ControlClient, args: argparse.Namespace) -> Any:
 
 
 def _advance(client: ControlClient, args: argparse.Namespace) -> Any:
-    text = args.duration
-    return client.advance(float(text) if re.fullmatch(r"[0-9]+(\.[0-9]+)?", text) else text)
+    text = args.duration.strip()
+    if text.startswith("-"):
+        raise ControlError(
+            400,
+            f"the clock never moves backwards ({text}); to begin again, reset:"
+            " sms-mock scenario NAME --reset",
+        )
+    return client.advance(float(text) if NUMBER.fullmatch(text) else text)
 
 
 def _deliver(client: ControlClient, args: argparse.Namespace) -> Any:
@@ -110,7 +138,14 @@ def _deliver(client: ControlClient, args: argparse.Namespace) -> Any:
 
 
 def _requests(client: ControlClient, args: argparse.Namespace) -> Any:
-    return client.requests(api=args.api, method=args.method, path=args.path, limit=args.limit)
+    entries = client.requests(
+        api=args.api,
+        method=args.method,
+        path=args.path,
+        operation=args.operation,
+        limit=args.limit,
+    )
+    return {"requests": entries, "held": client.clock().get("held_requests", [])}
 
 
 def _callbacks(client: ControlClient, args: argparse.Namespace) -> Any:
@@ -152,7 +187,25 @@ def _show_mapping(answer: dict[str, Any]) -> str:
     return table(("field", "value"), sorted(answer.items()))
 
 
-def _show_requests(entries: list[dict[str, Any]]) -> str:
+def _show_requests(answer: dict[str, Any]) -> str:
+    text = _show_journal(answer["requests"])
+    held = answer["held"]
+    if held:
+        text += f"\n{len(held)} held by a fault, not answered yet (the journal lists a request"
+        text += " once it is answered):\n"
+        text += table(
+            ("method", "path", "fault", "action", "until", "in"),
+            [
+                (h["method"], h["path"], h["fault"], h["action"], h["until"], f"{h['in_seconds']}s")
+                for h in held
+            ],
+        )
+        longest = max(h["in_seconds"] for h in held)
+        text += f"On a virtual clock they wait for it: sms-mock advance {longest:g} lets them go.\n"
+    return text
+
+
+def _show_journal(entries: list[dict[str, Any]]) -> str:
     rows = [
         (
             e["time"],

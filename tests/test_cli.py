@@ -6,6 +6,7 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -113,3 +114,39 @@ def test_pay_from_a_shell(live: str, capsys) -> None:  # type: ignore[no-untyped
 def test_pay_with_no_server_says_so(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["pay", "lnbc1x", "--url", "http://127.0.0.1:9"]) == 2
     assert "no simulator answers at http://127.0.0.1:9" in capsys.readouterr().err
+
+
+def test_sigterm_stops_at_once_while_a_request_is_held_by_a_latency_fault(tmp_path: Path) -> None:
+    """waitress waits for its threads when interrupted: a request held for a minute by a
+    latency fault on the real clock must be let go, not waited out."""
+    scenario = tmp_path / "held.yaml"
+    scenario.write_text(
+        "name: held\nfaults:\n  - {match: {operation: getPrice}, latency: {seconds: 60}}\n"
+    )
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--port", "0", "--scenario", str(scenario)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        base = re.search(r"http://127\.0\.0\.1:\d+", process.stdout.readline()).group(0)  # type: ignore[union-attr]
+        held = subprocess.Popen(  # a client whose request the fault holds
+            [sys.executable, "-c", f"import requests; requests.get('{base}/price', timeout=90)"]
+        )
+        for _ in range(500):
+            if requests.get(f"{base}/_mock/clock", timeout=5).json()["held_requests"]:
+                break
+            threading.Event().wait(0.01)  # real time: the client process is on its way
+        else:
+            raise AssertionError("the request never reached its fault")
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=3)  # 5 s and more before the fix
+        held.wait(timeout=10)
+    finally:
+        for p in (process, held):
+            if p.poll() is None:
+                p.kill()
+    assert process.returncode == 0, err
+    assert "sms-mock stopped." in out

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+import threading
 
 import pytest
 import requests
 
 from mock_server.cli import main
 from mock_server.shell import table
-from tests.support import BEARER
+from tests.support import BEARER, Faulty
 
 
 @pytest.fixture
@@ -88,3 +90,55 @@ def test_no_server_is_a_clear_exit_2(command: list[str], capsys) -> None:  # typ
 
 def test_table_lines_up_columns() -> None:
     assert table(("a", "bb"), [(1, None), ("long", 2)]) == "a     bb\n----  --\n1\nlong  2\n"
+
+
+def test_advance_backwards_says_why_and_how_to_begin_again(manual: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["advance", "-5s", "--url", manual]) == 1
+    err = capsys.readouterr().err
+    assert "the clock never moves backwards (-5s)" in err
+    assert "sms-mock scenario NAME --reset" in err
+    assert main(["advance", "--url", manual, "-90"]) == 1  # a negative number after an option
+    assert "never moves backwards (-90)" in capsys.readouterr().err
+    assert requests.get(f"{manual}/_mock/clock", timeout=5).json()["now"] == "2026-01-01T00:00:00Z"
+
+
+def test_advance_help_explains_its_argument(capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit):
+        main(["advance", "--help"])
+    words = " ".join(capsys.readouterr().out.split())
+    assert "duration how far: seconds (90, 0.5) or a duration (90s, 20m, 1h30m, 2d)" in words
+
+
+def test_requests_by_operation_and_callbacks_by_every_state(manual: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    requests.get(f"{manual}/price", timeout=5)
+    requests.get(f"{manual}/getCountries", timeout=5)
+    assert main(["requests", "--operation", "getCountries", "--url", manual, "--json"]) == 0
+    assert [e["path"] for e in json.loads(capsys.readouterr().out)] == ["/getCountries"]
+    for state in ("pending", "delivered", "failed", "refused", "dropped"):
+        assert main(["callbacks", "--state", state, "--url", manual, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out) == []
+
+
+def test_requests_held_by_a_fault_are_listed_with_the_advance_that_frees_them(
+    faulty: Faulty, capsys: pytest.CaptureFixture[str]
+) -> None:
+    faulty.rules("  - {name: slow-price, match: {operation: getPrice}, latency: {seconds: 90}}\n")
+    answers: list[int] = []
+    client = threading.Thread(
+        target=lambda: answers.append(requests.get(f"{faulty.base}/price", timeout=30).status_code)
+    )
+    client.start()
+    faulty.wait_until_parked()
+    assert main(["requests", "--url", faulty.base]) == 0
+    out = capsys.readouterr().out
+    assert "1 held by a fault, not answered yet" in out
+    assert re.search(r"GET\s+/price\s+slow-price\s+latency\s+2026-01-01T00:01:30Z\s+90.0s", out)
+    assert "sms-mock advance 90 lets them go" in out
+    held = requests.get(f"{faulty.base}/_mock/clock", timeout=5).json()["held_requests"]
+    assert [(h["operation"], h["fault"], h["in_seconds"]) for h in held] == [
+        ("getPrice", "slow-price", 90)
+    ]
+    assert main(["advance", "90", "--url", faulty.base]) == 0
+    client.join(timeout=10)
+    assert answers == [200]
+    assert requests.get(f"{faulty.base}/_mock/clock", timeout=5).json()["held_requests"] == []

@@ -58,7 +58,12 @@ def render_error(error: SimulatorError, operation: object) -> Reply:
 
 
 def _clock(sim: Simulation, **extra: Any) -> dict[str, Any]:
-    return {**sim.clock.describe(), "pending_events": sim.scheduler.pending_count(), **extra}
+    return {
+        **sim.clock.describe(),
+        "pending_events": sim.scheduler.pending_count(),
+        "held_requests": sim.held_requests(),
+        **extra,
+    }
 
 
 def _health(sim: Simulation) -> dict[str, Any]:

@@ -13,13 +13,10 @@ from typing import Any
 from mock_server.drift.compare import NOT_JSON, Difference, compare_response
 from mock_server.drift.probes import ORDERS, PROBES, SPEND, Probe, Results
 from mock_server.resources import openapi_dir
+from mock_server.services import service_root
 from mock_server.spec.document import SpecDocument
 
 DESCRIPTIONS = {"sms4sats": "sms4sats.yaml", "smsverify": "smsverificationservice.yaml"}
-REAL_URLS = {
-    "sms4sats": "https://api2.sms4sats.com",
-    "smsverify": "https://smsverificationservice.com",
-}
 USER_AGENT = "sms-mock drift"
 
 
@@ -60,7 +57,7 @@ def run_drift(
     """Probe ``api`` at ``base_url`` (the real service by default) and compare every answer."""
     doc = SpecDocument(openapi_dir() / DESCRIPTIONS[api], api)
     operations = {op.operation_id: op for op in doc.operations}
-    run = DriftRun(api, (base_url or REAL_URLS[api]).rstrip("/"))
+    run = DriftRun(api, service_root(api, base_url))
     answers: Results = {}
     for probe in PROBES[api](answers):
         result = ProbeResult(probe)

@@ -313,8 +313,11 @@ class CallbackDispatcher:
         return self.scheduler.clock  # the scheduler's clock is the one a reset installs
 
     def clear(self, limits: CallbackLimits | None = None) -> None:
-        """Forget every callback; new ``limits`` bound what is kept from now on."""
+        """Forget every callback, ids starting again at 1; new ``limits`` bound what is kept
+        from now on."""
         with self.lock:
+            self._ids = itertools.count(1)
+            self._last_id = 0
             self.limits = limits or self.limits
             self._log = deque(maxlen=self.limits.capacity)
             self._by_id.clear()

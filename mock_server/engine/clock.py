@@ -93,7 +93,8 @@ class Clock:
             current = self._timestamp()
             if target < current - 1e-6:
                 raise ClockError(
-                    f"the clock cannot move backwards (now {_iso(current)}, asked {_iso(target)})"
+                    f"the clock cannot move backwards (now {iso_at(current)},"
+                    f" asked {iso_at(target)})"
                 )
             _check_reachable(target)
             self._offset += max(0.0, target - current)
@@ -156,7 +157,7 @@ class Clock:
         now = self.timestamp()
         return {
             "mode": self.mode,
-            "now": _iso(now),
+            "now": iso_at(now),
             "timestamp": now,
             "speed": self.speed,
             "offset_seconds": round(self._offset, 3),
@@ -174,7 +175,8 @@ def _as_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
 
-def _iso(ts: float) -> str:
+def iso_at(ts: float) -> str:
+    """A clock timestamp in ISO 8601 UTC."""
     return iso_utc(datetime.fromtimestamp(ts, UTC))
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.engine.callbacks import CallbackDispatcher, CallbackLimits
-from mock_server.engine.clock import Clock, ClockMode
+from mock_server.engine.clock import Clock, ClockMode, iso_at
 from mock_server.engine.errors import StateNotSaved
 from mock_server.engine.faults import FaultInjector
 from mock_server.engine.journal import Journal
@@ -70,6 +70,7 @@ class Simulation:
         self.persistence: Persistence | None = None
         self.restored = False  # True when a state file's state was carried on
         self.serving = False  # between start() and stop(): a real clock then runs by itself
+        self._held: dict[threading.Event, dict[str, Any]] = {}  # requests waiting in wait()
         self._clock_override = clock
         self._seed_override = seed
         self.scenario = self._load(scenario)
@@ -277,9 +278,16 @@ class Simulation:
         with self.lock, _saved("what changed is kept in memory and written once it can be"):
             persistence.commit(_SimulationRecords(self).watched())
 
+    def release_held(self) -> None:
+        """Let every request held in :meth:`wait` go now: a server that is stopping does not
+        wait out a 5 s latency fault (waitress waits for its threads before it returns)."""
+        for held in list(self._held.copy()):
+            held.set()
+
     def close(self) -> None:
-        """Stop the scheduler and close the state file, if any."""
+        """Stop the scheduler, let held requests go, and close the state file, if any."""
         self.stop()
+        self.release_held()
         if self.persistence is not None:
             with self.lock:
                 self.commit()
@@ -288,11 +296,12 @@ class Simulation:
                 self.changes.enabled = False
 
     # -- waiting on the clock ------------------------------------------------------------
-    def wait(self, seconds: float) -> bool:
+    def wait(self, seconds: float, held: dict[str, Any] | None = None) -> bool:
         """Block the calling request until the clock has moved ``seconds`` on.
 
         On the virtual clock that happens when a test advances it; on the real clock the
-        scheduler's thread gets there in real time. True when the clock got there.
+        scheduler's thread gets there in real time. True when the clock got there. ``held``
+        describes the request while it waits (:meth:`held_requests`).
         """
         if seconds <= 0:
             return True
@@ -300,9 +309,22 @@ class Simulation:
         event = self.scheduler.after(seconds, "fault wait", reached.set, locked=False)
         if self.clock.mode == "real" and not self.scheduler.running:
             self.scheduler.start()
-        done = reached.wait(MAX_WAIT_WALL_SECONDS)
+        self._held[reached] = {**(held or {}), "until": iso_at(event.due), "due": event.due}
+        try:
+            done = reached.wait(MAX_WAIT_WALL_SECONDS)
+        finally:
+            self._held.pop(reached, None)
         event.cancel()
         return done
+
+    def held_requests(self) -> list[dict[str, Any]]:
+        """The requests a latency or timeout fault holds now, each with the clock time that
+        lets it go (on a virtual clock: when someone advances it that far)."""
+        now = self.clock.timestamp()
+        return [
+            {**{k: v for k, v in h.items() if k != "due"}, "in_seconds": round(h["due"] - now, 3)}
+            for h in sorted(self._held.copy().values(), key=lambda h: h["due"])
+        ]
 
     # -- helpers -------------------------------------------------------------------------
     def _load(self, scenario: Scenario | str) -> Scenario:

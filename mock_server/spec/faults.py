@@ -62,12 +62,20 @@ def before_handler(
     from mock_server.spec.pipeline import Reply
 
     action, params = fault.action, fault.params
+    held = {
+        "api": api.name,
+        "method": op.method,
+        "path": environ.get("PATH_INFO", op.path),
+        "operation": op.operation_id,
+        "fault": fault.rule,
+        "action": action,
+    }
     if action == "latency":
-        sim.wait(fault.delay)
+        sim.wait(fault.delay, held)
         return None
     if action in ("reset", "timeout"):
         if action == "timeout":
-            sim.wait(fault.delay)
+            sim.wait(fault.delay, held)
         environ[RESET_KEY] = True
         return Reply(None, 599)
     if action == "respond":

@@ -139,3 +139,18 @@ def test_the_countries_probe_tells_which_item_shape_the_service_sends(faulty: Fa
     assert [(d.probe, d.kind, d.where) for d in run.differences] == [
         ("countries", "new field", "body[].id")
     ]
+
+
+def test_smsverify_base_url_may_be_the_host_root_or_its_api_v1(faulty: Faulty) -> None:
+    """The plugin hands out `smsverify_url` (`.../api/v1`): drift takes it as well as the root."""
+    for base in (faulty.base, f"{faulty.base}/api/v1", f"{faulty.base}/api/v1/"):
+        run = run_drift("smsverify", base, api_key=SMSVERIFY_KEY)
+        assert run.base_url == faulty.base
+        assert run.differences == [], [d.line() for d in run.differences]
+
+
+def test_drift_help_names_the_real_urls(capsys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(SystemExit):
+        main(["drift", "--help"])
+    words = " ".join(capsys.readouterr().out.split())
+    assert "https://api2.sms4sats.com" in words and "https://smsverificationservice.com" in words

@@ -257,3 +257,15 @@ def test_the_attempts_kept_of_one_callback_are_bounded() -> None:
     scheduler.advance(500)
     assert callback.attempt_count == 501
     assert len(callback.attempts) == 50 and callback.attempts[-1].at.endswith(":08:20Z")
+
+
+def test_ids_begin_again_at_one_after_a_clear() -> None:
+    """`POST /_mock/reset` clears the dispatcher: a test that resets sees callback 1 again."""
+    _, dispatcher = _dispatcher(Receiver(200))
+    assert [dispatcher.send("sms4sats", "sent", "http://x/hook", {}).id for _ in range(3)] == [
+        1,
+        2,
+        3,
+    ]
+    dispatcher.clear()
+    assert dispatcher.send("sms4sats", "sent", "http://x/hook", {}).id == 1
