@@ -15,6 +15,7 @@ from mock_server.lightning import LightningNode
 from mock_server.resources import openapi_dir
 from mock_server.spec.faults import ResetConnections
 from mock_server.spec.pipeline import ApiDefinition, Pipeline
+from mock_server.spec.scenario_check import FaultRuleCheck
 
 if TYPE_CHECKING:
     from mock_server.engine.clock import Clock, ClockMode
@@ -55,6 +56,7 @@ def create_app(
     pipeline = Pipeline(app, sim, openapi_dir(), strict=strict)
     for api in APIS:
         pipeline.add_api(api)
+    sim.add_scenario_check(FaultRuleCheck(pipeline.documents).problems)
     if state is not None:
         sim.keep_state(state)
     app.extensions[EXTENSION] = pipeline

@@ -318,12 +318,18 @@ def _url_host(host: str) -> str:
 
 
 def _check_scenarios(args: argparse.Namespace) -> int:
+    """Each file as the server would take it: the schema, then the APIs (catalogs, and fault
+    rules against the descriptions), so a rule that could never fire fails here, not later."""
+    from mock_server.app import create_app, simulation_of
+
     library = ScenarioLibrary()
     targets = args.paths or [str(p) for p in sorted(library.folder.glob("*.yaml"))]
+    sim = simulation_of(create_app("contract", "virtual"))
     failed = 0
     for target in targets:
         try:
             scenario = library.load(target)
+            sim.check_scenario(scenario)
         except ScenarioError as exc:
             failed += 1
             print(f"FAIL {target}\n" + "\n".join(f"  {line}" for line in str(exc).splitlines()))

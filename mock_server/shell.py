@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from mock_server.testing.client import (
@@ -72,9 +73,14 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     _register(callbacks, _callbacks, _show_callbacks)
 
     scenario = commands.add_parser(
-        "scenario", help="show the scenario in force, or switch to NAME (keeping state)"
+        "scenario",
+        help="show the scenario in force, or switch to NAME or to a YAML file (keeping state)",
     )
-    scenario.add_argument("name", nargs="?")
+    scenario.add_argument(
+        "name",
+        nargs="?",
+        help="a scenario of the server's library, or a YAML file here (its content is sent)",
+    )
     scenario.add_argument("--reset", action="store_true", help="start afresh in it instead")
     _register(scenario, _scenario, _show_scenario)
 
@@ -153,12 +159,25 @@ def _callbacks(client: ControlClient, args: argparse.Namespace) -> Any:
 
 
 def _scenario(client: ControlClient, args: argparse.Namespace) -> Any:
-    if args.name and args.reset:
-        client.reset(args.name)
+    name = args.name
+    if name and _is_file(name):  # read here and sent: the server may not see this file
+        try:
+            text = Path(name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ControlError(400, f"cannot read {name}: {exc}") from None
+        name = client.load_scenario(text)["name"]
+        if not args.reset:
+            return client.scenario()
+    if name and args.reset:
+        client.reset(name)
         return client.scenario()
-    if args.name:
-        return client.use_scenario(args.name)
+    if name:
+        return client.use_scenario(name)
     return client.scenario()
+
+
+def _is_file(name: str) -> bool:
+    return Path(name).suffix in (".yaml", ".yml") or "/" in name or Path(name).is_file()
 
 
 # -- human-friendly output ---------------------------------------------------------------

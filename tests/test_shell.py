@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from pathlib import Path
 
 import pytest
 import requests
@@ -142,3 +143,40 @@ def test_requests_held_by_a_fault_are_listed_with_the_advance_that_frees_them(
     client.join(timeout=10)
     assert answers == [200]
     assert requests.get(f"{faulty.base}/_mock/clock", timeout=5).json()["held_requests"] == []
+
+
+def test_scenario_from_a_file_sends_its_content_and_can_reset_into_it(
+    manual: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The file is read where the command runs, not where the server runs: the server gets
+    the YAML (its source is <inline>) and can reset into it by name afterwards."""
+    path = tmp_path / "mine.yaml"
+    path.write_text(
+        "name: mine\nfaults:\n  - {match: {operation: getPrice}, respond: {status: 503}}\n"
+    )
+    _order(manual)
+    assert main(["scenario", str(path), "--url", manual]) == 0
+    assert capsys.readouterr().out.startswith("mine: ")
+    info = requests.get(f"{manual}/_mock/scenario", timeout=5).json()
+    assert (info["name"], info["source"]) == ("mine", "<inline>")
+    assert requests.get(f"{manual}/price", timeout=5).status_code == 503
+    assert (
+        len(
+            requests.get(f"{manual}/_mock/requests?operation=createOrder", timeout=5).json()[
+                "requests"
+            ]
+        )
+        == 1
+    )  # switched, state kept
+    assert main(["scenario", str(path), "--reset", "--url", manual]) == 0
+    capsys.readouterr()
+    assert requests.get(f"{manual}/_mock/requests", timeout=5).json()["requests"] == []
+    assert requests.get(f"{manual}/_mock/scenario", timeout=5).json()["name"] == "mine"
+    assert main(["scenario", str(tmp_path / "missing.yaml"), "--url", manual]) == 1
+    assert "cannot read" in capsys.readouterr().err
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: bad\nfaults:\n  - {match: {operation: getPrize}, reset: true}\n")
+    assert main(["scenario", str(bad), "--url", manual]) == 1
+    err = capsys.readouterr().err
+    assert "faults[0].match.operation: no operation is called 'getPrize'" in err
+    assert "(nearest: getPrice" in err

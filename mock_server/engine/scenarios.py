@@ -7,6 +7,7 @@ line to mend. Scenarios are found by name in the library folder or given as a pa
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -33,6 +34,21 @@ class ScenarioError(ValueError):
     def __init__(self, message: str, problems: Sequence[ScenarioProblem] = ()) -> None:
         super().__init__(message)
         self.problems = list(problems)
+
+
+class ScenarioFieldError(ValueError):
+    """A field an API cannot use, named as in the file (``sms4sats.outcomes[0].country``)."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def nearest(value: object, choices: Iterable[object], count: int = 3) -> str:
+    """`` (nearest: a, b)`` naming the choices closest to ``value``, or nothing."""
+    close = difflib.get_close_matches(str(value), [str(c) for c in choices], n=count, cutoff=0.6)
+    return f" (nearest: {', '.join(close)})" if close else ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,16 @@ class Scenario:
     callback_max_bytes: int = 8 * 1024 * 1024
     source: str = "<inline>"
     data: dict[str, Any] = field(default_factory=dict)
+    node: Any = field(default=None, compare=False, repr=False)  # the YAML, to find lines in
+
+    def problem(self, field_name: str, reason: str) -> ScenarioProblem:
+        """A problem with one field, located on its line of the file."""
+        return ScenarioProblem(
+            self.source, _line_of(self.node, _path_of(field_name)), field_name, reason
+        )
+
+    def error(self, problems: Sequence[ScenarioProblem]) -> ScenarioError:
+        return ScenarioError("\n".join(str(p) for p in problems), problems)
 
     def section(self, key: str) -> dict[str, Any]:
         """An API's behaviour section (``sms4sats``, ``smsverify``); empty when absent."""
@@ -158,12 +184,14 @@ class ScenarioLibrary:
         problems = self.check(data, node, source)
         if problems:
             raise ScenarioError("\n".join(str(p) for p in problems), problems)
-        return build_scenario(data, source)
+        return build_scenario(data, source, node)
 
     def check(self, data: Any, node: yaml.Node | None, source: str) -> list[ScenarioProblem]:
         """Every reason ``data`` does not fit the scenario schema, each located in the file."""
         validator = _validator(self.schema_path)
         errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+        # A oneOf of forms on a value that is not even a mapping: its type error says it all.
+        errors = [e for e in errors if e.validator != "oneOf" or isinstance(e.instance, dict)]
         problems = [_problem(e, node, source) for e in errors]
         problems += _semantic_problems(data, node, source)
         return problems
@@ -178,7 +206,24 @@ def _problem(error: ValidationError, node: yaml.Node | None, source: str) -> Sce
         reason = f"{error.instance!r} fits none of the allowed forms: " + "; ".join(
             sorted({c.message for c in error.context})
         )
+    forms = error.schema.get("oneOf") if error.validator == "oneOf" else None
+    if forms and all(set(form) == {"required"} for form in forms):
+        reason = _one_of_required(error.instance, [form["required"] for form in forms])
     return ScenarioProblem(source, _line_of(node, path), _field_name(path), reason)
+
+
+def _one_of_required(instance: Any, forms: list[list[str]]) -> str:
+    """A sentence for a oneOf of `required` lists: which forms were given, which are allowed."""
+    names = ["+".join(form) for form in forms]
+    allowed = ", ".join(names[:-1]) + f" or {names[-1]}" if len(names) > 1 else names[0]
+    given = [
+        n
+        for n, form in zip(names, forms, strict=True)
+        if isinstance(instance, dict) and all(k in instance for k in form)
+    ]
+    if len(given) > 1:
+        return f"gives {' and '.join(given)}: give exactly one of {allowed}"
+    return f"needs exactly one of {allowed}"
 
 
 def _semantic_problems(data: Any, node: yaml.Node | None, source: str) -> list[ScenarioProblem]:
@@ -255,6 +300,14 @@ def _field_name(path: Iterable[str | int]) -> str:
     return text or "(document)"
 
 
+def _path_of(field_name: str) -> list[str | int]:
+    """``faults[0].match.operation`` -> ``["faults", 0, "match", "operation"]``."""
+    return [
+        int(index) if index else name
+        for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", field_name)
+    ]
+
+
 def _line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
     """The 1-based line of the YAML node at ``path`` (or of its nearest existing parent)."""
     if node is None:
@@ -279,7 +332,7 @@ def _line_of(node: yaml.Node | None, path: Sequence[str | int]) -> int | None:
     return current.start_mark.line + 1
 
 
-def build_scenario(data: dict[str, Any], source: str) -> Scenario:
+def build_scenario(data: dict[str, Any], source: str, node: Any = None) -> Scenario:
     """A :class:`Scenario` from data validated already (a library file, a state file)."""
     clock = data.get("clock") or {}
     start = clock.get("start")
@@ -303,4 +356,5 @@ def build_scenario(data: dict[str, Any], source: str) -> Scenario:
         callback_max_bytes=int(callbacks.get("max_bytes", defaults.callback_max_bytes)),
         source=source,
         data=data,
+        node=node,
     )

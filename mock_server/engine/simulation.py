@@ -31,11 +31,18 @@ from mock_server.engine.persistence import (
     StateFileError,
     StateWriteError,
 )
-from mock_server.engine.scenarios import Scenario, ScenarioLibrary, build_scenario
+from mock_server.engine.scenarios import (
+    Scenario,
+    ScenarioLibrary,
+    ScenarioProblem,
+    build_scenario,
+)
 from mock_server.engine.scheduler import Scheduler
 from mock_server.engine.store import Backend, Store
 
 BackendFactory = Callable[["Simulation"], Backend]
+# What the engine cannot judge alone (fault rules against the descriptions): the problems found.
+ScenarioCheck = Callable[[Scenario], list[ScenarioProblem]]
 # The scenario a request asked for with X-Mock-Scenario, while that request is served.
 _REQUEST_SCENARIO: ContextVar[Scenario | None] = ContextVar(
     "sms_mock_request_scenario", default=None
@@ -71,9 +78,12 @@ class Simulation:
         self.restored = False  # True when a state file's state was carried on
         self.serving = False  # between start() and stop(): a real clock then runs by itself
         self._held: dict[threading.Event, dict[str, Any]] = {}  # requests waiting in wait()
+        self._checks: list[ScenarioCheck] = []
+        self._named: dict[str, Scenario] = {}
         self._clock_override = clock
         self._seed_override = seed
-        self.scenario = self._load(scenario)
+        # No backend or check is registered yet: they check this one as they are added.
+        self.scenario = scenario if isinstance(scenario, Scenario) else self.library.load(scenario)
         self.clock = self._make_clock()
         self.scheduler = Scheduler(self.clock, self.lock)
         self.scheduler.changes = self.changes
@@ -83,7 +93,6 @@ class Simulation:
         self.callbacks.allow.hosts = set(self.callback_hosts)
         self.random = random.Random(self.seed)
         self.faults = FaultInjector()
-        self._named: dict[str, Scenario] = {}
         self._arm(self.scenario)
 
     # -- wiring --------------------------------------------------------------------------
@@ -94,6 +103,22 @@ class Simulation:
         self.store.register(name, backend)
         backend.load_scenario(self.scenario)
         return backend
+
+    def add_scenario_check(self, check: ScenarioCheck) -> None:
+        """Refuse, from now on, every scenario ``check`` finds problems in: the current one at
+        once, then each one loaded."""
+        problems = check(self.scenario)
+        if problems:
+            raise self.scenario.error(problems)
+        self._checks.append(check)
+
+    def check_scenario(self, scenario: Scenario) -> None:
+        """Refuse ``scenario`` (a ScenarioError) if any backend or check cannot use it."""
+        for backend in self.store.backends().values():
+            backend.check_scenario(scenario)
+        problems = [problem for check in self._checks for problem in check(scenario)]
+        if problems:
+            raise scenario.error(problems)
 
     def backend(self, name: str) -> Backend:
         return self.store.get(name)
@@ -329,9 +354,13 @@ class Simulation:
     # -- helpers -------------------------------------------------------------------------
     def _load(self, scenario: Scenario | str) -> Scenario:
         """Load and check a scenario; every backend may refuse it before anything changes."""
-        loaded = scenario if isinstance(scenario, Scenario) else self.library.load(scenario)
-        for backend in self.store.backends().values():
-            backend.check_scenario(loaded)
+        if isinstance(scenario, Scenario):
+            loaded = scenario
+        elif scenario == self.scenario.name:
+            loaded = self.scenario
+        else:  # one loaded through the control API (PUT /_mock/scenario), else a file
+            loaded = self._named.get(scenario) or self.library.load(scenario)
+        self.check_scenario(loaded)
         return loaded
 
     def _make_clock(self) -> Clock:

@@ -164,6 +164,7 @@ class Pipeline:
         self.spec_dir = spec_dir
         self.strict = strict
         self.apis: list[ApiDefinition] = []
+        self.documents: list[SpecDocument] = []  # of the simulated APIs: what faults can match
         self._bound: dict[tuple[str, str], _Bound] = {}  # (rule, METHOD) -> bound op
         app.register_error_handler(HTTPException, self._http_error)
         app.register_error_handler(Exception, self._unexpected_error)
@@ -173,6 +174,8 @@ class Pipeline:
     def add_api(self, api: ApiDefinition) -> None:
         doc = SpecDocument(self.spec_dir / api.spec_file, api.name)
         check_binding(doc, api.handlers)
+        if api.simulated:
+            self.documents.append(doc)
         registry = registry_for(doc)
         if api.backend is not None:
             self.sim.add_backend(api.name, api.backend)

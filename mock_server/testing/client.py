@@ -71,6 +71,11 @@ class ControlClient:
         """Switch behaviour to another scenario, keeping state and clock."""
         return self._call("PUT", "/_mock/scenario", {"name": name})
 
+    def load_scenario(self, yaml_text: str) -> dict[str, Any]:
+        """Send a scenario's YAML and switch to it, keeping state and clock; its name can then
+        be given to :meth:`reset`, :meth:`use_scenario` and X-Mock-Scenario."""
+        return self._call("PUT", "/_mock/scenario", {"yaml": yaml_text})
+
     def pay(self, payreq: str) -> dict[str, Any]:
         """A simulated wallet pays a hold invoice; answers the invoice (now ACCEPTED)."""
         return self._call("POST", "/_mock/lightning/pay", {"payreq": payreq})

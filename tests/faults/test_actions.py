@@ -41,7 +41,6 @@ def test_respond_with_a_documented_response_by_name(faulty: Faulty) -> None:
     faulty.rules(
         "  - match: {operation: orderTemporary}\n"
         "    respond: {status: 402, documented: InsufficientBalance}\n"
-        "  - match: {operation: getPrice}\n    respond: {status: 500, documented: NoSuchResponse}\n"
     )
     order = {"service_id": 1012}
     response = requests.post(
@@ -51,11 +50,23 @@ def test_respond_with_a_documented_response_by_name(faulty: Faulty) -> None:
         402,
         {"success": False, "error": "Insufficient balance"},
     )
-    wrong = requests.get(f"{faulty.base}/price", timeout=5)
-    assert wrong.status_code == 400
-    assert wrong.json()["reason"] == (
-        "fault rule: sms4sats.yaml documents no response 'NoSuchResponse' for getPrice"
+
+
+def test_a_documented_response_that_does_not_exist_is_refused_when_loaded(faulty: Faulty) -> None:
+    text = (
+        "name: wrong\nfaults:\n  - match: {operation: getPrice}\n"
+        "    respond: {status: 500, documented: ServerErorr}\n"
     )
+    response = requests.put(f"{faulty.base}/_mock/scenario", json={"yaml": text}, timeout=5)
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "error": "<inline>:4: faults[0].respond.documented: sms4sats.yaml has no response"
+            " 'ServerErorr' (nearest: ServerError)"
+        },
+    )
+    assert requests.get(f"{faulty.base}/_mock/scenario", timeout=5).json()["name"] == "manual"
+    assert requests.get(f"{faulty.base}/price", timeout=5).status_code == 200
 
 
 def test_rate_limit_in_each_envelope(faulty: Faulty) -> None:

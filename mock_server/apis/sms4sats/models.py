@@ -35,7 +35,7 @@ from mock_server.engine.clock import iso_utc
 from mock_server.engine.numbers import is_ascii_digits
 from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.ratelimit import RateLimits
-from mock_server.engine.scenarios import ScenarioError
+from mock_server.engine.scenarios import ScenarioError, ScenarioFieldError
 from mock_server.engine.store import Backend
 from mock_server.lightning import MAX_SATS, InvoiceState, LightningNode, PaymentError
 
@@ -83,6 +83,8 @@ class Sms4satsBackend(Backend):
     def read_settings(self, scenario: Scenario) -> Settings:
         try:
             return Settings.from_scenario(scenario.section("sms4sats"), self.sim.seed)
+        except ScenarioFieldError as exc:
+            raise scenario.error([scenario.problem(exc.field, exc.reason)]) from None
         except ValueError as exc:
             raise ScenarioError(f"{scenario.source}: {exc}") from None
 

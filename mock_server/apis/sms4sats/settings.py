@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from mock_server.apis.sms4sats.catalog import Catalog, Country
+from mock_server.apis.sms4sats.catalog import COUNTRIES, Catalog, Country
+from mock_server.apis.sms4sats.errors import UnknownCountry, UnknownService
 from mock_server.engine.callbacks import RetryPolicy
 from mock_server.engine.ratelimit import RateLimitSettings
+from mock_server.engine.scenarios import ScenarioFieldError, nearest
 
 NO_RATE_LIMIT = RateLimitSettings(enabled=False)  # the documents show no sms4sats rate limit
 
@@ -131,13 +133,26 @@ def _rate_limit(given: dict[str, Any] | None) -> RateLimitSettings:
 
 
 def _check_rule(catalog: Catalog, where: str, rule: dict[str, Any]) -> None:
-    try:
-        if "country" in rule:
+    """A rule naming a country or service no catalog has could never apply: refused."""
+    if "country" in rule:
+        try:
             catalog.country(rule["country"])
-        if "service" in rule:
+        except UnknownCountry:
+            names = [c.name for c in COUNTRIES]
+            raise ScenarioFieldError(
+                f"{where}.country",
+                f"no country {rule['country']!r} in /getCountries{nearest(rule['country'], names)}",
+            ) from None
+    if "service" in rule:
+        try:
             catalog.service(rule["service"])
-    except Exception as exc:  # the catalog's own errors, with the scenario field named
-        raise ValueError(f"{where}: {getattr(exc, 'message', exc)}") from None
+        except UnknownService:
+            codes = [s.code for s in catalog.services]
+            raise ScenarioFieldError(
+                f"{where}.service",
+                f"no service {rule['service']!r} in the catalog"
+                f"{nearest(rule['service'], codes)} (sms4sats.services adds one)",
+            ) from None
 
 
 def _policy_fields(policy: RetryPolicy) -> dict[str, float]:

@@ -31,7 +31,7 @@ from mock_server.apis.timeline import OrderTimeline
 from mock_server.engine.clock import iso_utc
 from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.ratelimit import RateLimits
-from mock_server.engine.scenarios import ScenarioError
+from mock_server.engine.scenarios import ScenarioError, ScenarioFieldError
 from mock_server.engine.store import Backend
 
 if TYPE_CHECKING:
@@ -142,6 +142,8 @@ class SmsVerifyBackend(Backend):
     def read_settings(self, scenario: Scenario) -> Settings:
         try:
             return Settings.from_scenario(scenario.section("smsverify"))
+        except ScenarioFieldError as exc:
+            raise scenario.error([scenario.problem(exc.field, exc.reason)]) from None
         except (ValueError, TypeError) as exc:
             raise ScenarioError(f"{scenario.source}: {exc}") from None
 

@@ -8,6 +8,16 @@ from typing import Any
 from mock_server.apis.smsverify.catalog import Catalog
 from mock_server.engine.callbacks import RetryPolicy
 from mock_server.engine.ratelimit import RateLimitSettings
+from mock_server.engine.scenarios import ScenarioFieldError, nearest
+
+# The catalogs whose products have a service_id, by the order kind that sells them.
+PRODUCTS = {
+    "temporary": "temporary",
+    "best_temp": "best_temp",
+    "rent_1day": "rent_1day",
+    "rent_30days": "rent_30days",
+    "global": "global_offers",
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +59,11 @@ class Settings:
     @classmethod
     def from_scenario(cls, section: dict[str, Any]) -> Settings:
         retry = {**CALLBACK_RETRY.__dict__, **(section.get("callback_retry") or {})}
+        catalog = Catalog.from_scenario(section)
+        for i, rule in enumerate(section.get("outcomes") or ()):
+            _check_rule(catalog, f"smsverify.outcomes[{i}]", rule)
         return cls(
-            catalog=Catalog.from_scenario(section),
+            catalog=catalog,
             rate_limit=RateLimitSettings(**(section.get("rate_limit") or {})),
             timing=Timing(**(section.get("timing") or {})),
             outcomes=tuple(OutcomeRule(**rule) for rule in section.get("outcomes") or ()),
@@ -62,3 +75,29 @@ class Settings:
             if rule.matches(kind, service_id, country_id):
                 return rule
         return OutcomeRule("sms")
+
+
+def _check_rule(catalog: Catalog, where: str, rule: dict[str, Any]) -> None:
+    """A rule naming a service or country no catalog has could never apply: refused."""
+    kind = rule.get("kind")
+    if "service_id" in rule:
+        if kind is not None and kind not in PRODUCTS:
+            raise ScenarioFieldError(f"{where}.service_id", f"{kind} orders have no service_id")
+        lists = [PRODUCTS[kind]] if kind else list(PRODUCTS.values())
+        ids = sorted({p.service_id for name in lists for p in getattr(catalog, name)})
+        if rule["service_id"] not in ids:
+            scope = f"the {kind} catalog" if kind else "any catalog"
+            raise ScenarioFieldError(
+                f"{where}.service_id",
+                f"no service_id {rule['service_id']} in {scope}{nearest(rule['service_id'], ids)}",
+            )
+    if "country_id" in rule:
+        if kind not in (None, "global"):
+            raise ScenarioFieldError(f"{where}.country_id", "only global orders have a country_id")
+        ids = sorted(c.country_id for c in catalog.global_countries)
+        if rule["country_id"] not in ids:
+            raise ScenarioFieldError(
+                f"{where}.country_id",
+                f"no country_id {rule['country_id']} in global_countries"
+                f"{nearest(rule['country_id'], ids)}",
+            )

@@ -88,7 +88,8 @@ def test_an_unknown_country_in_a_scenario_is_refused_before_anything_changes() -
         json={"yaml": "name: bad\nsms4sats:\n  stock: [{country: atlantis, count: 0}]\n"},
     )
     assert response.status_code == 400
-    assert "sms4sats.stock[0]: unknown country 'atlantis'" in response.get_json()["error"]
+    problem = "<inline>:3: sms4sats.stock[0].country: no country 'atlantis'"
+    assert problem in response.get_json()["error"]
     assert driver.client.get("/_mock/scenario").get_json()["name"] == "t"
 
 
