@@ -14,14 +14,19 @@ import json
 import os
 import re
 import shlex
+import socket
+import subprocess
+import sys
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
-import yaml
+from flask import Flask
 
+from mock_server.app import simulation_of
 from mock_server.cli import main
 from mock_server.engine.scenarios import ScenarioLibrary
 from tests.testing.test_plugin import REFUND_TEST
@@ -30,6 +35,22 @@ ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
 CAPTURE = {"orderId": "ORDER_ID", "payreq": "PAYREQ", "order_id": "ORDER"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_listener(port: int) -> None:
+    """Until a process started by the test listens on ``port`` (real time: it is starting)."""
+    for _ in range(500):
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        threading.Event().wait(0.02)
+    raise AssertionError(f"nothing listens on {port}")
 
 
 def blocks(language: str) -> list[str]:
@@ -119,6 +140,11 @@ class Shell:
                         self.vars[name] = str(source[field])
 
     def sms_mock(self, args: list[str]) -> None:
+        # The files the README asks the reader to save (its YAML blocks) are in the workdir.
+        args = [
+            str(self.workdir / a) if a.endswith(".yaml") and (self.workdir / a).is_file() else a
+            for a in args
+        ]
         if args[0] == "drift":
             args = [*args, "--base-url", self.base]  # never the internet
             if "--report" in args:
@@ -152,6 +178,8 @@ def test_every_bash_block_runs(
     requests.post(f"{live}/_mock/reset", json={"scenario": "default"}, timeout=5)
     monkeypatch.setenv("SMS_MOCK_URL", live)
     monkeypatch.chdir(ROOT)
+    for name, text in saved_files().items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
     shell = Shell(live, tmp_path, capsys)
     ran = 0
     for block in blocks("bash"):
@@ -169,10 +197,60 @@ def test_the_python_example_is_the_tested_one() -> None:
     assert example.strip() == REFUND_TEST.strip()
 
 
-def test_the_yaml_examples_are_valid_scenarios() -> None:
+def saved_files() -> dict[str, str]:
+    """The YAML blocks the README asks to save: those whose first line is ``# NAME.yaml``."""
+    found = {}
     for block in blocks("yaml"):
-        data = yaml.safe_load(block)
-        ScenarioLibrary().load_text(yaml.safe_dump({"name": "readme", **data}))
+        first = block.splitlines()[0]
+        if re.fullmatch(r"# [\w-]+\.yaml", first):
+            found[first[2:]] = block
+    return found
+
+
+def test_the_yaml_examples_load_as_given(served_app: Flask) -> None:
+    """Word for word, as `sms-mock scenario FILE` sends them: schema, catalogs, descriptions."""
+    assert blocks("yaml") and list(saved_files().values()) == blocks("yaml")
+    for block in blocks("yaml"):
+        scenario = ScenarioLibrary().load_text(block)
+        simulation_of(served_app).check_scenario(scenario)
+
+
+def test_the_callback_receiver_one_liner_receives_a_callback(live: str) -> None:
+    [receiver] = [b.strip() for b in blocks("sh") if "HTTPServer" in b]
+    requests.post(f"{live}/_mock/reset", json={"scenario": "default"}, timeout=5)
+    port = free_port()
+    command = shlex.split(receiver.replace("9000", str(port)))
+    assert command[:2] == ["python3", "-c"]
+    process = subprocess.Popen(
+        [sys.executable, "-c", command[2]], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+    )
+    try:
+        account = {"api_key": "test-smsverify-key", "balance": "25.00"}
+        account["callback_url"] = f"http://127.0.0.1:{port}/sms"
+        assert requests.post(f"{live}/_mock/smsverify/accounts", json=account, timeout=5).ok
+        order = requests.post(
+            f"{live}/api/v1/order/temporary/",
+            json={"service_id": 1012},
+            headers={"Authorization": "Bearer test-smsverify-key"},
+            timeout=5,
+        ).json()["data"]
+        wait_for_listener(port)
+        delivered = requests.post(
+            f"{live}/_mock/smsverify/orders/{order['order_id']}/sms", json={"otp": "545"}, timeout=5
+        )
+        assert delivered.ok, delivered.text
+        callbacks = requests.get(f"{live}/_mock/callbacks", timeout=5).json()["callbacks"]
+        assert [(c["state"], c["attempt_count"]) for c in callbacks] == [("delivered", 1)]
+        assert process.stdout is not None
+        printed = json.loads(process.stdout.readline())
+        assert printed["event"] == "incoming_message"
+        assert (
+            printed["message"]["order_id"] == order["order_id"]
+            and "545" in printed["message"]["sms"]
+        )
+    finally:
+        process.kill()
+        process.communicate()
 
 
 def test_the_links_point_at_files() -> None:
