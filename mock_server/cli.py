@@ -7,9 +7,11 @@ import ipaddress
 import logging
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from decimal import Decimal
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 from mock_server import __version__
 from mock_server.engine.clock import CLOCK_MODES
@@ -118,25 +120,25 @@ def build_parser() -> argparse.ArgumentParser:
         "drift",
         help="compare a real service (or any URL) with its description; opt-in, never in CI",
     )
-    drift.add_argument("--api", required=True, choices=("sms4sats", "smsverify"))
-    drift.add_argument(
-        "--base-url",
-        help=f"default: the real service ({REAL_URLS['sms4sats']} or {REAL_URLS['smsverify']});"
-        " for smsverify the host root or its /api/v1 both work",
-    )
-    drift.add_argument(
-        "--api-key",
-        help="X-API-Key or Bearer key (default: $SMS4SATS_API_KEY / $SMSVERIFY_API_KEY)",
-    )
-    drift.add_argument(
-        "--allow-orders", action="store_true", help="create sms4sats orders (unpaid invoices only)"
-    )
-    drift.add_argument(
-        "--allow-spend", action="store_true", help="allow probes that debit a balance or wallet"
-    )
-    drift.add_argument("--max-spend", default="0", help="stop spending at this much (sats or USD)")
-    drift.add_argument("--report", help="also write PATH.xml (JUnit) and PATH.md")
+    _add_service_options(drift)
     drift.set_defaults(run=_drift)
+
+    contract = commands.add_parser(
+        "contract",
+        help="run the CI suite's schemathesis checks against a real service (or any URL);"
+        " spend-safe by default",
+    )
+    _add_service_options(contract)
+    contract.add_argument(
+        "--max-requests", type=int, default=300, help="send at most this many (default 300)"
+    )
+    contract.add_argument(
+        "--per-minute",
+        type=float,
+        help="pace (default 60; 50 for smsverify, whose limit is 60 a minute)",
+    )
+    contract.add_argument("--seed", type=int, help="schemathesis' seed, to run the same again")
+    contract.set_defaults(run=_contract)
 
     scenarios = commands.add_parser("scenarios", help="list or check scenario files")
     actions = scenarios.add_subparsers(dest="action", metavar="ACTION")
@@ -149,6 +151,28 @@ def build_parser() -> argparse.ArgumentParser:
     reference = actions.add_parser("reference", help="print the scenario reference (Markdown)")
     reference.set_defaults(run=_scenario_reference)
     return parser
+
+
+def _add_service_options(parser: argparse.ArgumentParser) -> None:
+    """What drift and contract share: which service, its key, what it may cost, the reports."""
+    parser.add_argument("--api", required=True, choices=("sms4sats", "smsverify"))
+    parser.add_argument(
+        "--base-url",
+        help=f"default: the real service ({REAL_URLS['sms4sats']} or {REAL_URLS['smsverify']});"
+        " for smsverify the host root or its /api/v1 both work",
+    )
+    parser.add_argument(
+        "--api-key",
+        help="X-API-Key or Bearer key (default: $SMS4SATS_API_KEY / $SMSVERIFY_API_KEY)",
+    )
+    parser.add_argument(
+        "--allow-orders", action="store_true", help="create sms4sats orders (unpaid invoices only)"
+    )
+    parser.add_argument(
+        "--allow-spend", action="store_true", help="allow calls that debit a balance or wallet"
+    )
+    parser.add_argument("--max-spend", default="0", help="stop spending at this much (sats or USD)")
+    parser.add_argument("--report", help="also write PATH.xml (JUnit) and PATH.md")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,11 +268,54 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _drift(args: argparse.Namespace) -> int:
-    import os
-    from decimal import Decimal, InvalidOperation
-
     from mock_server.drift import report
-    from mock_server.drift.runner import Unreachable, run_drift
+    from mock_server.drift.runner import run_drift
+
+    def run(common: dict[str, Any]) -> tuple[object, bool]:
+        found = run_drift(args.api, args.base_url, **common)
+        return found, bool(found.differences)
+
+    return _against_service(args, run, report)
+
+
+def _contract(args: argparse.Namespace) -> int:
+    import importlib.util
+
+    if importlib.util.find_spec("schemathesis") is None:
+        print(
+            "sms-mock: contract runs schemathesis, which is not installed:"
+            " pip install 'sms-mock[contract]'",
+            file=sys.stderr,
+        )
+        return 2
+    from mock_server.contract import report
+    from mock_server.contract.runner import run_contract
+
+    def run(common: dict[str, Any]) -> tuple[object, bool]:
+        found = run_contract(
+            args.api,
+            args.base_url,
+            **common,
+            max_requests=args.max_requests,
+            per_minute=args.per_minute,
+            seed=args.seed,
+        )
+        return found, bool(found.failed)
+
+    return _against_service(args, run, report)
+
+
+def _against_service(
+    args: argparse.Namespace,
+    run: Callable[[dict[str, Any]], tuple[Any, bool]],
+    report: Any,
+) -> int:
+    """Run drift or contract with the key and the spending limit, print and write the reports:
+    exit 1 when something differs, 2 when the service cannot be reached."""
+    import os
+    from decimal import InvalidOperation
+
+    from mock_server.drift.runner import Unreachable
 
     key = args.api_key or os.environ.get(
         "SMS4SATS_API_KEY" if args.api == "sms4sats" else "SMSVERIFY_API_KEY"
@@ -258,26 +325,29 @@ def _drift(args: argparse.Namespace) -> int:
     except InvalidOperation:
         print(f"sms-mock: --max-spend {args.max_spend!r} is not a number", file=sys.stderr)
         return 2
+    common = {
+        "api_key": key,
+        "allow_orders": args.allow_orders,
+        "allow_spend": args.allow_spend,
+        "max_spend": limit,
+    }
     try:
-        run = run_drift(
-            args.api,
-            args.base_url,
-            api_key=key,
-            allow_orders=args.allow_orders,
-            allow_spend=args.allow_spend,
-            max_spend=limit,
-        )
+        found, failed = run(common)
     except Unreachable as exc:
         print(f"sms-mock: {exc}", file=sys.stderr)
         return 2
-    sys.stdout.write(report.console(run))
+    sys.stdout.write(report.console(found))
     if args.report:
-        base = Path(args.report).with_suffix("")
-        base.parent.mkdir(parents=True, exist_ok=True)
-        base.with_suffix(".xml").write_text(report.junit(run), encoding="utf-8")
-        base.with_suffix(".md").write_text(report.markdown(run), encoding="utf-8")
-        print(f"reports: {base.with_suffix('.xml')} {base.with_suffix('.md')}")
-    return 1 if run.differences else 0
+        _write_reports(args.report, report.junit(found), report.markdown(found))
+    return 1 if failed else 0
+
+
+def _write_reports(path: str, junit: str, markdown: str) -> None:
+    base = Path(path).with_suffix("")
+    base.parent.mkdir(parents=True, exist_ok=True)
+    base.with_suffix(".xml").write_text(junit, encoding="utf-8")
+    base.with_suffix(".md").write_text(markdown, encoding="utf-8")
+    print(f"reports: {base.with_suffix('.xml')} {base.with_suffix('.md')}")
 
 
 def _control_token(args: argparse.Namespace) -> str | None:

@@ -26,3 +26,16 @@ def openapi_dir() -> Path:
 def scenarios_dir() -> Path:
     """The scenario library, with ``schema.json`` beside the scenarios."""
     return _data_dir("scenarios")
+
+
+def schemathesis_config() -> Path:
+    """The schemathesis.toml the contract suite and `sms-mock contract` share."""
+    for candidate in (
+        _PACKAGE / "_data" / "schemathesis.toml",
+        _PACKAGE.parent / "schemathesis.toml",
+    ):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(
+        f"sms-mock cannot find its schemathesis.toml (looked beside {_PACKAGE})"
+    )
