@@ -11,7 +11,7 @@ from typing import Any
 from mock_server import __version__
 from mock_server.engine.clock import ClockError, parse_duration, parse_iso
 from mock_server.engine.errors import InvalidRequest, MissingCredentials, SimulatorError
-from mock_server.engine.scenarios import ScenarioError
+from mock_server.engine.scenarios import INLINE, ScenarioError
 from mock_server.engine.simulation import Simulation
 from mock_server.spec.pipeline import ApiRequest, Reply
 
@@ -131,7 +131,7 @@ def put_scenario(req: ApiRequest) -> Reply:
     sim = req.sim
     try:
         if "yaml" in req.body:
-            scenario = sim.library.load_text(req.body["yaml"], source="<inline>")
+            scenario = sim.library.load_text(req.body["yaml"], source=INLINE)
         else:
             scenario = sim.library.load(req.body["name"])
         sim.use_scenario(scenario)  # an API may refuse it too; nothing changes then

@@ -25,6 +25,7 @@ from mock_server.engine.clock import ClockMode, iso_utc, parse_iso
 from mock_server.resources import scenarios_dir
 
 SCHEMA_FILE = "schema.json"
+INLINE = "<inline>"  # the source of a scenario sent as text, not read from a file
 _NAME = re.compile(r"[a-z0-9][a-z0-9_-]*")  # the schema's pattern for a scenario's name
 
 
@@ -159,7 +160,7 @@ class ScenarioLibrary:
         path = self.resolve(name_or_path)
         return self.load_text(path.read_text(encoding="utf-8"), source=str(path))
 
-    def load_text(self, text: str, source: str = "<inline>") -> Scenario:
+    def load_text(self, text: str, source: str = INLINE) -> Scenario:
         """Parse and validate a scenario from YAML text."""
         try:
             node = yaml.compose(text, Loader=yaml.SafeLoader)

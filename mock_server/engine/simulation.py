@@ -32,6 +32,7 @@ from mock_server.engine.persistence import (
     StateWriteError,
 )
 from mock_server.engine.scenarios import (
+    INLINE,
     Scenario,
     ScenarioLibrary,
     ScenarioProblem,
@@ -306,7 +307,7 @@ class Simulation:
     def release_held(self) -> None:
         """Let every request held in :meth:`wait` go now: a server that is stopping does not
         wait out a 5 s latency fault (waitress waits for its threads before it returns)."""
-        for held in list(self._held.copy()):
+        for held in self._held.copy():
             held.set()
 
     def close(self) -> None:
@@ -356,10 +357,11 @@ class Simulation:
         """Load and check a scenario; every backend may refuse it before anything changes."""
         if isinstance(scenario, Scenario):
             loaded = scenario
-        elif scenario == self.scenario.name:
-            loaded = self.scenario
-        else:  # one loaded through the control API (PUT /_mock/scenario), else a file
-            loaded = self._named.get(scenario) or self.library.load(scenario)
+        else:  # a name sent through PUT /_mock/scenario's YAML has no file to read again
+            sent = [s for s in (self.scenario, *self._named.values()) if s.source == INLINE]
+            loaded = next((s for s in sent if s.name == scenario), None) or self.library.load(
+                scenario
+            )
         self.check_scenario(loaded)
         return loaded
 

@@ -40,7 +40,7 @@ def payee(ref: str) -> Payee | None:
     text = ref.strip()
     if not text:
         return None
-    if _ADDRESS.fullmatch(text.lower()) and "@" in text:
+    if _ADDRESS.fullmatch(text.lower()):
         return Payee(ref, "lightning-address", text.lower())
     url = lnurl_decode(text)
     return Payee(ref, "lnurl", url) if url is not None else None
