@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -38,12 +38,24 @@ class ScenarioError(ValueError):
 
 
 class ScenarioFieldError(ValueError):
-    """A field an API cannot use, named as in the file (``sms4sats.outcomes[0].country``)."""
+    """Fields an API cannot use, each named as in the file (``sms4sats.outcomes[0].country``)
+    with the reason: one, or all of those :func:`check_all` found."""
 
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
+    def __init__(self, field: str, reason: str, *more: tuple[str, str]) -> None:
+        self.fields = [(field, reason), *more]
+        super().__init__("; ".join(f"{f}: {r}" for f, r in self.fields))
+
+
+def check_all(checks: Iterable[Callable[[], None]]) -> None:
+    """Run every check; raise one ScenarioFieldError naming every field any of them refused."""
+    found = []
+    for check in checks:
+        try:
+            check()
+        except ScenarioFieldError as exc:
+            found += exc.fields
+    if found:
+        raise ScenarioFieldError(*found[0], *found[1:])
 
 
 def nearest(value: object, choices: Iterable[object], count: int = 3) -> str:
@@ -63,7 +75,7 @@ class ScenarioProblem:
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
-        return f"{where}: {self.field}: {self.reason}"
+        return f"{where}: {self.field}: {self.reason}" if self.field else f"{where}: {self.reason}"
 
 
 @dataclass(frozen=True)
@@ -90,6 +102,10 @@ class Scenario:
     source: str = "<inline>"
     data: dict[str, Any] = field(default_factory=dict)
     node: Any = field(default=None, compare=False, repr=False)  # the YAML, to find lines in
+
+    def refuse(self, error: ScenarioFieldError) -> ScenarioError:
+        """The ScenarioError for the fields an API refused, each on its line."""
+        return self.error([self.problem(f, r) for f, r in error.fields])
 
     def problem(self, field_name: str, reason: str) -> ScenarioProblem:
         """A problem with one field, located on its line of the file."""

@@ -34,6 +34,7 @@ from mock_server.engine.persistence import (
 from mock_server.engine.scenarios import (
     INLINE,
     Scenario,
+    ScenarioError,
     ScenarioLibrary,
     ScenarioProblem,
     build_scenario,
@@ -114,10 +115,16 @@ class Simulation:
         self._checks.append(check)
 
     def check_scenario(self, scenario: Scenario) -> None:
-        """Refuse ``scenario`` (a ScenarioError) if any backend or check cannot use it."""
+        """Refuse ``scenario`` (a ScenarioError naming every problem found) if any backend or
+        check cannot use it."""
+        problems: list[ScenarioProblem] = []
         for backend in self.store.backends().values():
-            backend.check_scenario(scenario)
-        problems = [problem for check in self._checks for problem in check(scenario)]
+            try:
+                backend.check_scenario(scenario)
+            except ScenarioError as exc:
+                reason = str(exc).removeprefix(f"{scenario.source}: ")
+                problems += exc.problems or [ScenarioProblem(scenario.source, None, "", reason)]
+        problems += [problem for check in self._checks for problem in check(scenario)]
         if problems:
             raise scenario.error(problems)
 

@@ -135,3 +135,22 @@ def test_path_can_match_exact_templates_and_globs() -> None:
     assert path_can_match("/api/v1/order/4?/status/", template)
     assert not path_can_match("/api/v1/order/7/", template)
     assert not path_can_match("/api/v1/oder/*", template)
+
+
+def test_every_problem_of_every_api_is_reported_at_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    body = (
+        "sms4sats:\n  outcomes:\n    - {country: germny, outcome: no_code}\n"
+        "    - {service: tgg, outcome: no_code}\n"
+        "smsverify:\n  outcomes:\n    - {service_id: 10122, outcome: no_sms}\n"
+        "faults:\n  - {match: {operation: getPrize}, reset: true}\n"
+    )
+    problems = check(tmp_path, capsys, body)
+    assert [p.split(": ")[1] for p in problems] == [
+        "sms4sats.outcomes[0].country",
+        "sms4sats.outcomes[1].service",
+        "smsverify.outcomes[0].service_id",
+        "faults[0].match.operation",
+    ]
+    assert [p.split(":")[0] for p in problems] == ["4", "5", "8", "10"]

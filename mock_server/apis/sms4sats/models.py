@@ -84,7 +84,7 @@ class Sms4satsBackend(Backend):
         try:
             return Settings.from_scenario(scenario.section("sms4sats"), self.sim.seed)
         except ScenarioFieldError as exc:
-            raise scenario.error([scenario.problem(exc.field, exc.reason)]) from None
+            raise scenario.refuse(exc) from None
         except ValueError as exc:
             raise ScenarioError(f"{scenario.source}: {exc}") from None
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Literal
 
 from mock_server.apis.sms4sats.catalog import COUNTRIES, Catalog, Country
 from mock_server.apis.sms4sats.errors import UnknownCountry, UnknownService
 from mock_server.engine.callbacks import RetryPolicy
 from mock_server.engine.ratelimit import RateLimitSettings
-from mock_server.engine.scenarios import ScenarioFieldError, nearest
+from mock_server.engine.scenarios import ScenarioFieldError, check_all, nearest
 
 NO_RATE_LIMIT = RateLimitSettings(enabled=False)  # the documents show no sms4sats rate limit
 
@@ -82,15 +83,18 @@ class Settings:
     def from_scenario(cls, section: dict[str, Any], seed: int) -> Settings:
         """Read the section; an unknown country or service in it raises a ValueError naming it."""
         catalog = Catalog.from_scenario(section, seed)
-        for where, rules in (
+        ruled = (
             ("prices.overrides", catalog.price_overrides),
             ("stock", catalog.stock),
-        ):
-            for i, rule in enumerate(rules):
-                _check_rule(catalog, f"sms4sats.{where}[{i}]", rule)
+            ("outcomes", section.get("outcomes") or ()),
+        )
+        check_all(
+            partial(_check_rule, catalog, f"sms4sats.{where}[{i}]", rule)
+            for where, rules in ruled
+            for i, rule in enumerate(rules)
+        )
         outcomes = []
-        for i, rule in enumerate(section.get("outcomes") or ()):
-            _check_rule(catalog, f"sms4sats.outcomes[{i}]", rule)
+        for rule in section.get("outcomes") or ():
             outcomes.append(
                 OutcomeRule(
                     Outcome(rule["outcome"], rule.get("code_after")),

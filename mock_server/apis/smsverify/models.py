@@ -143,7 +143,7 @@ class SmsVerifyBackend(Backend):
         try:
             return Settings.from_scenario(scenario.section("smsverify"))
         except ScenarioFieldError as exc:
-            raise scenario.error([scenario.problem(exc.field, exc.reason)]) from None
+            raise scenario.refuse(exc) from None
         except (ValueError, TypeError) as exc:
             raise ScenarioError(f"{scenario.source}: {exc}") from None
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from mock_server.apis.smsverify.catalog import Catalog
 from mock_server.engine.callbacks import RetryPolicy
 from mock_server.engine.ratelimit import RateLimitSettings
-from mock_server.engine.scenarios import ScenarioFieldError, nearest
+from mock_server.engine.scenarios import ScenarioFieldError, check_all, nearest
 
 # The catalogs whose products have a service_id, by the order kind that sells them.
 PRODUCTS = {
@@ -60,8 +61,10 @@ class Settings:
     def from_scenario(cls, section: dict[str, Any]) -> Settings:
         retry = {**CALLBACK_RETRY.__dict__, **(section.get("callback_retry") or {})}
         catalog = Catalog.from_scenario(section)
-        for i, rule in enumerate(section.get("outcomes") or ()):
-            _check_rule(catalog, f"smsverify.outcomes[{i}]", rule)
+        check_all(
+            partial(_check_rule, catalog, f"smsverify.outcomes[{i}]", rule)
+            for i, rule in enumerate(section.get("outcomes") or ())
+        )
         return cls(
             catalog=catalog,
             rate_limit=RateLimitSettings(**(section.get("rate_limit") or {})),
