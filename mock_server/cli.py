@@ -284,7 +284,7 @@ def _contract(args: argparse.Namespace) -> int:
     if importlib.util.find_spec("schemathesis") is None:
         print(
             "sms-mock: contract runs schemathesis, which is not installed:"
-            " pip install 'sms-mock[contract]'",
+            " pip install 'sms-mock[contract]' (in a clone: pip install '.[contract]')",
             file=sys.stderr,
         )
         return 2

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from mock_server.engine.scenarios import INLINE
 from mock_server.testing.client import (
     DEFAULT_URL,
     ControlClient,
@@ -165,7 +166,10 @@ def _scenario(client: ControlClient, args: argparse.Namespace) -> Any:
             text = Path(name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise ControlError(400, f"cannot read {name}: {exc}") from None
-        name = client.load_scenario(text)["name"]
+        try:
+            name = client.load_scenario(text)["name"]
+        except ControlError as exc:  # the server names it <inline>: it was sent, not read
+            raise ControlError(exc.status, exc.message.replace(INLINE, name)) from None
         if not args.reset:
             return client.scenario()
     if name and args.reset:

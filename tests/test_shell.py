@@ -178,5 +178,5 @@ def test_scenario_from_a_file_sends_its_content_and_can_reset_into_it(
     bad.write_text("name: bad\nfaults:\n  - {match: {operation: getPrize}, reset: true}\n")
     assert main(["scenario", str(bad), "--url", manual]) == 1
     err = capsys.readouterr().err
-    assert "faults[0].match.operation: no operation is called 'getPrize'" in err
+    assert f"{bad}:3: faults[0].match.operation: no operation is called 'getPrize'" in err
     assert "(nearest: getPrice" in err
