@@ -23,9 +23,12 @@ def console(run: ContractRun) -> str:
         if result.status in ("failed", "error"):
             lines += [f"        {line}" for line in result.detail[:MAX_DETAIL].splitlines()]
     lines += [f"  not run: {why}" for why in run.skipped]
-    counts = {s: sum(1 for r in run.results if r.status == s) for s in ("passed", "failed")}
+    counts = {s: sum(1 for r in run.results if r.status == s) for s in ("passed", "cut short")}
+    short = counts["cut short"]
     lines.append(
-        f"{counts['passed']} operations passed, {len(run.failed)} failed, {run.requests} requests"
+        f"{counts['passed']} operations passed, {len(run.failed)} failed"
+        + (f", {short} cut short by --max-requests (what was sent passed)" if short else "")
+        + f", {run.requests} requests"
         + (f", seed {run.seed}" if run.seed else "")
     )
     return "\n".join(lines) + "\n"
