@@ -49,8 +49,9 @@ def live_url(served_app: Flask) -> Iterator[str]:
 
 @pytest.fixture
 def live(live_url: str, served_app: Flask) -> str:
-    """The live server's base URL, reset to a clean state before the test."""
-    simulation_of(served_app).reset()
+    """The live server's base URL, reset to a clean state of its own scenario before the test
+    (whatever scenario the previous test switched it to)."""
+    simulation_of(served_app).reset("virtual")
     return live_url
 
 

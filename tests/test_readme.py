@@ -222,7 +222,6 @@ def test_the_yaml_examples_load_as_given(served_app: Flask) -> None:
 
 def test_the_callback_receiver_one_liner_receives_a_callback(live: str) -> None:
     [receiver] = [b.strip() for b in blocks("sh") if "HTTPServer" in b]
-    requests.post(f"{live}/_mock/reset", json={"scenario": "default"}, timeout=5)
     port = free_port()
     command = shlex.split(receiver.replace("9000", str(port)))
     assert command[:2] == ["python3", "-c"]
