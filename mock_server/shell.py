@@ -31,7 +31,10 @@ def negative_durations_as_values(argv: list[str]) -> list[str]:
     command can say why the clock does not go back."""
     if argv[:1] != ["advance"]:
         return argv
-    return [f" {a}" if re.fullmatch(r"-[0-9.].*", a) else a for a in argv]
+    return [
+        f" {a}" if re.fullmatch(r"-[0-9.].*", a) and before not in ("--url", "--token") else a
+        for before, a in zip(["", *argv], argv, strict=False)
+    ]
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
