@@ -91,13 +91,13 @@ class FaultRule:
     # -- matching ------------------------------------------------------------------------
     def matches(self, facts: RequestFacts) -> bool:
         m = self.match
-        if "api" in m and facts.api not in _listed(m["api"]):
+        if "api" in m and facts.api not in listed(m["api"]):
             return False
-        if "method" in m and facts.method.upper() not in {x.upper() for x in _listed(m["method"])}:
+        if "method" in m and facts.method.upper() not in {x.upper() for x in listed(m["method"])}:
             return False
-        if "operation" in m and facts.operation not in _listed(m["operation"]):
+        if "operation" in m and facts.operation not in listed(m["operation"]):
             return False
-        if "path" in m and not any(_path_matches(p, facts) for p in _listed(m["path"])):
+        if "path" in m and not any(_path_matches(p, facts) for p in listed(m["path"])):
             return False
         for name, wanted in (m.get("headers") or {}).items():
             value = _header(facts.headers, name)
@@ -174,7 +174,10 @@ class FaultInjector:
             return list(self._rules.get(scenario_name, ()))
 
 
-def _listed(value: Any) -> list[Any]:
+def listed(value: Any) -> list[Any]:
+    """A match field's values: one value or a list of them (none when absent)."""
+    if value is None:
+        return []
     return list(value) if isinstance(value, list | tuple) else [value]
 
 

@@ -62,20 +62,11 @@ def before_handler(
     from mock_server.spec.pipeline import Reply
 
     action, params = fault.action, fault.params
-    held = {
-        "api": api.name,
-        "method": op.method,
-        "path": environ.get("PATH_INFO", op.path),
-        "operation": op.operation_id,
-        "fault": fault.rule,
-        "action": action,
-    }
+    if action in ("latency", "timeout"):  # the request waits on the clock, listed as held
+        sim.wait(fault.delay, _held(fault, api, op, environ))
     if action == "latency":
-        sim.wait(fault.delay, held)
         return None
     if action in ("reset", "timeout"):
-        if action == "timeout":
-            sim.wait(fault.delay, held)
         environ[RESET_KEY] = True
         return Reply(None, 599)
     if action == "respond":
@@ -88,6 +79,20 @@ def before_handler(
     if action == "empty":
         return Reply(None, 200)
     return None  # malformed and drift change what the handler answers
+
+
+def _held(
+    fault: Fault, api: ApiDefinition, op: Operation, environ: dict[str, Any]
+) -> dict[str, Any]:
+    """What GET /_mock/clock says of a request while a fault holds it."""
+    return {
+        "api": api.name,
+        "method": op.method,
+        "path": environ.get("PATH_INFO", op.path),
+        "operation": op.operation_id,
+        "fault": fault.rule,
+        "action": fault.action,
+    }
 
 
 def _documented_body(params: dict[str, Any], op: Operation, doc: SpecDocument, status: int) -> Any:

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 from typing import Any
 
+from mock_server.engine.faults import listed
 from mock_server.engine.scenarios import Scenario, ScenarioProblem, nearest
 from mock_server.spec.document import Operation, SpecDocument
 
@@ -35,22 +36,22 @@ class FaultRuleCheck:
 
     def _rule(self, rule: dict[str, Any]) -> list[tuple[str, str]]:
         match = rule.get("match") or {}
-        apis = _listed(match.get("api")) or list(self.docs)
+        apis = listed(match.get("api")) or list(self.docs)
         ops = [op for api in apis if api in self.docs for op in self.docs[api].operations]
         problems: list[tuple[str, str]] = []
         if "operation" in match:
             known = {op.operation_id for op in ops}
-            for name in _listed(match["operation"]):
+            for name in listed(match["operation"]):
                 if name not in known:
                     scope = " of " + " or ".join(apis) if "api" in match else ""
                     reason = f"no operation{scope} is called {name!r}{nearest(name, known)}"
                     problems.append(("match.operation", reason))
-            ops = [op for op in ops if op.operation_id in _listed(match["operation"])]
+            ops = [op for op in ops if op.operation_id in listed(match["operation"])]
         if "method" in match:
-            methods = {m.upper() for m in _listed(match["method"])}
+            methods = {m.upper() for m in listed(match["method"])}
             ops = [op for op in ops if op.method in methods]
         if "path" in match:
-            patterns = _listed(match["path"])
+            patterns = listed(match["path"])
             for pattern in patterns:
                 if not any(path_can_match(pattern, op.path) for op in ops):
                     paths = sorted({op.path for op in ops})
@@ -116,9 +117,3 @@ def _has_example(op: Operation, status: str) -> bool:
     except (KeyError, StopIteration):
         return False
     return True
-
-
-def _listed(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list | tuple) else [value]
