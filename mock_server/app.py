@@ -1,4 +1,5 @@
-"""The app factory: one Flask app serving both APIs and the control API on one port."""
+"""The app factory: one Flask app serving both APIs and the control API on one port, in as many
+isolated worlds as its users ask for."""
 
 from __future__ import annotations
 
@@ -10,16 +11,19 @@ from flask import Flask
 from mock_server.apis.sms4sats import SMS4SATS_API
 from mock_server.apis.smsverify import SMSVERIFY_API
 from mock_server.control import CONTROL_API
+from mock_server.engine.clock import Clock
+from mock_server.engine.scenarios import Scenario, ScenarioLibrary
 from mock_server.engine.simulation import Simulation
+from mock_server.engine.worlds import WorldLimits, Worlds, WorldSpec
 from mock_server.lightning import LightningNode
 from mock_server.resources import openapi_dir
 from mock_server.spec.faults import ResetConnections
 from mock_server.spec.pipeline import ApiDefinition, Pipeline
 from mock_server.spec.scenario_check import FaultRuleCheck
+from mock_server.spec.worlds import WorldPaths
 
 if TYPE_CHECKING:
-    from mock_server.engine.clock import Clock, ClockMode
-    from mock_server.engine.scenarios import Scenario, ScenarioLibrary
+    from mock_server.engine.clock import ClockMode
 
 MAX_BODY_BYTES = 1024 * 1024
 APIS: tuple[ApiDefinition, ...] = (SMS4SATS_API, SMSVERIFY_API, CONTROL_API)
@@ -37,6 +41,7 @@ def create_app(
     callback_hosts: set[str] | None = None,
     control_token: str | None = None,
     state: str | Path | None = None,
+    worlds: WorldLimits | None = None,
 ) -> Flask:
     """Build the simulator.
 
@@ -44,26 +49,56 @@ def create_app(
     is a :class:`Clock` to use (kept across resets) or a mode overriding the scenario's.
     ``strict`` checks every response against the descriptions and turns a mismatch into a 500
     that says what is wrong (for tests and CI). ``state`` is a SQLite file that keeps all state
-    across restarts; when it holds state already, the simulator carries on from it.
+    across restarts; when it holds state already, the simulator carries on from it. ``worlds``
+    limits the worlds besides ``default`` (how many, how long idle, what each may buffer).
+    Every world starts from ``scenario``, ``clock`` and ``seed`` unless it is created with its own.
     """
-    sim = Simulation(
-        scenario, clock=clock, seed=seed, library=library, callback_hosts=callback_hosts
-    )
+    library = library or ScenarioLibrary()
+    server_scenario = scenario if isinstance(scenario, Scenario) else library.load(scenario)
     app = Flask("mock_server")
     app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
-    sim.control_token = control_token
-    sim.add_backend("lightning", LightningNode)  # before the APIs whose orders it pays for
-    pipeline = Pipeline(app, sim, openapi_dir(), strict=strict)
+    pipeline = Pipeline(app, openapi_dir(), strict=strict)
     for api in APIS:
         pipeline.add_api(api)
-    sim.add_scenario_check(FaultRuleCheck(pipeline.documents).problems)
+    fault_rules = FaultRuleCheck(pipeline.documents).problems
+
+    def build_world(name: str, spec: WorldSpec, caps: WorldLimits | None) -> Simulation:
+        """The one factory of worlds: ``default`` gets the server's clock object, if it was
+        given one; every other world a clock of its own in the same mode."""
+        world_clock = spec.clock or (
+            clock.mode if isinstance(clock, Clock) and name != "default" else clock
+        )
+        sim = Simulation(
+            spec.scenario or server_scenario,
+            clock=world_clock,
+            seed=spec.seed if spec.seed is not None else seed,
+            library=library,
+            callback_hosts=callback_hosts,
+            caps=caps,
+        )
+        sim.control_token = control_token
+        sim.add_backend("lightning", LightningNode)  # before the APIs whose orders it pays for
+        for api in APIS:
+            if api.backend is not None:
+                sim.add_backend(api.name, api.backend)
+        sim.add_scenario_check(fault_rules)
+        return sim
+
+    pipeline.worlds = Worlds(build_world, worlds)
     if state is not None:
-        sim.keep_state(state)
+        pipeline.worlds.default.keep_state(state)
     app.extensions[EXTENSION] = pipeline
-    app.wsgi_app = ResetConnections(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = WorldPaths(ResetConnections(app.wsgi_app))  # type: ignore[method-assign]
     return app
 
 
-def simulation_of(app: Flask) -> Simulation:
-    """The :class:`Simulation` behind an app made by :func:`create_app`."""
-    return app.extensions[EXTENSION].sim
+def worlds_of(app: Flask) -> Worlds:
+    """Every world of an app made by :func:`create_app`."""
+    worlds = app.extensions[EXTENSION].worlds
+    assert worlds is not None
+    return worlds
+
+
+def simulation_of(app: Flask, world: str = "default") -> Simulation:
+    """The :class:`Simulation` of one world (``default`` unless named) of an app."""
+    return worlds_of(app).find(world)

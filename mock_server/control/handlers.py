@@ -70,6 +70,7 @@ def _health(sim: Simulation) -> dict[str, Any]:
     return {
         "status": "ok",
         "version": __version__,
+        "world": sim.name,
         "scenario": sim.scenario.summary(),
         "seed": sim.seed,
         "clock": _clock(sim),

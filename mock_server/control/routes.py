@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from mock_server.control import handlers, sms4sats, smsverify
+from mock_server.control import handlers, sms4sats, smsverify, worlds
 from mock_server.spec.pipeline import ApiDefinition
 
 ROUTES = {
     "health": handlers.health,
     "reset": handlers.reset,
+    "listWorlds": worlds.list_worlds,
+    "createWorld": worlds.create_world,
+    "getWorld": worlds.get_world,
+    "dropWorld": worlds.drop_world,
     "getClock": handlers.get_clock,
     "advanceClock": handlers.advance_clock,
     "setClock": handlers.set_clock,

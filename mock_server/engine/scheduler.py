@@ -24,6 +24,7 @@ from typing import Any
 
 from mock_server.engine.clock import LATEST, Clock, ClockError
 from mock_server.engine.persistence import Changes, Rows
+from mock_server.engine.ticker import Ticker
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,8 @@ class Scheduler:
         self.failures: deque[EventFailed] = deque(maxlen=100)  # the latest, for people
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+        # When set, the one runner of every world's events; else this scheduler's own thread.
+        self.ticker: Ticker | None = None
         self._kinds: dict[str, EventKind] = {}
         self._owned: dict[str, dict[Any, Event]] = {}  # group -> owner -> its latest event
         self._named: dict[int, Event] = {}  # pending named events by number (state file only)
@@ -424,8 +427,17 @@ class Scheduler:
             self.failures.append(EventFailed(event.name, event.due, f"{type(exc).__name__}: {exc}"))
 
     # -- real mode -----------------------------------------------------------------------
+    def is_due(self) -> bool:
+        """Whether an event is due now (a cancelled one counts: running drops it)."""
+        queue = self._queue
+        return bool(queue) and queue[0].due <= self.clock.timestamp()
+
     def start(self, interval: float = 0.05) -> None:
-        """Run due events in a background thread, checking every ``interval`` wall seconds."""
+        """Run due events in the background, checking every ``interval`` wall seconds: on the
+        ticker when there is one, else on a thread of this scheduler's own."""
+        if self.ticker is not None:
+            self.ticker.add(self)
+            return
         if self._thread is not None:
             return
         self._stop.clear()
@@ -435,7 +447,9 @@ class Scheduler:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop the background thread, if any."""
+        """Stop running in the background; returns once no event of this scheduler runs."""
+        if self.ticker is not None:
+            self.ticker.remove(self)
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -443,6 +457,8 @@ class Scheduler:
 
     @property
     def running(self) -> bool:
+        if self.ticker is not None and self.ticker.runs(self):
+            return True
         return self._thread is not None
 
     def _loop(self, interval: float) -> None:

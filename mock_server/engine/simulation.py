@@ -41,6 +41,7 @@ from mock_server.engine.scenarios import (
 )
 from mock_server.engine.scheduler import Scheduler
 from mock_server.engine.store import Backend, Store
+from mock_server.engine.worlds import DEFAULT_WORLD, WorldLimits
 
 BackendFactory = Callable[["Simulation"], Backend]
 # What the engine cannot judge alone (fault rules against the descriptions): the problems found.
@@ -69,7 +70,10 @@ class Simulation:
         seed: int | None = None,
         library: ScenarioLibrary | None = None,
         callback_hosts: set[str] | None = None,
+        caps: WorldLimits | None = None,
     ) -> None:
+        self.name = DEFAULT_WORLD  # the world it is (set by Worlds)
+        self.caps = caps  # a world's byte caps on its journal and callbacks, under its scenario's
         self.library = library or ScenarioLibrary()
         self.callback_hosts = {h.lower() for h in callback_hosts or set()}
         self.control_token: str | None = None  # set by the app; the control API then demands it
@@ -89,9 +93,9 @@ class Simulation:
         self.clock = self._make_clock()
         self.scheduler = Scheduler(self.clock, self.lock)
         self.scheduler.changes = self.changes
-        self.journal = new_journal(self.scenario)
+        self.journal = new_journal(self.scenario, caps)
         self.callbacks = CallbackDispatcher(self.scheduler, self.lock, changes=self.changes)
-        self.callbacks.clear(_callback_limits(self.scenario))
+        self.callbacks.clear(_callback_limits(self.scenario, caps))
         self.callbacks.allow.hosts = set(self.callback_hosts)
         self.random = random.Random(self.seed)
         self.faults = FaultInjector()
@@ -145,8 +149,8 @@ class Simulation:
             self.clock = self._make_clock()
             self.scheduler.clear()
             self.scheduler.clock = self.clock
-            self.journal = new_journal(new)
-            self.callbacks.clear(_callback_limits(new))
+            self.journal = new_journal(new, self.caps)
+            self.callbacks.clear(_callback_limits(new, self.caps))
             self.callbacks.allow.hosts = set(self.callback_hosts)
             self.random = random.Random(self.seed)
             self.faults.clear()
@@ -200,6 +204,7 @@ class Simulation:
 
     def describe(self) -> dict[str, Any]:
         return {
+            "world": self.name,
             "scenario": self.scenario.summary(),
             "seed": self.seed,
             "clock": self.clock.describe(),
@@ -432,9 +437,9 @@ class _SimulationRecords:
             _restore_random(sim.random, state)
         for _, seed in tables.get("seed", []):
             sim._seed_override = None if int(seed) == sim.scenario.seed else int(seed)
-        sim.journal = new_journal(sim.scenario)
+        sim.journal = new_journal(sim.scenario, sim.caps)
         sim.scheduler.clear()
-        sim.callbacks.clear(_callback_limits(sim.scenario))
+        sim.callbacks.clear(_callback_limits(sim.scenario, sim.caps))
         sim.faults.clear()
         sim._named.clear()
         sim._arm(sim.scenario)
@@ -456,20 +461,22 @@ def _saved(then: str) -> Iterator[None]:
         ) from None
 
 
-def new_journal(scenario: Scenario) -> Journal:
-    """An empty journal with the scenario's bounds."""
+def new_journal(scenario: Scenario, caps: WorldLimits | None = None) -> Journal:
+    """An empty journal with the scenario's bounds (and a world's byte cap under them)."""
+    max_bytes = scenario.journal_max_bytes
     return Journal(
         scenario.journal_capacity,
-        max_bytes=scenario.journal_max_bytes,
+        max_bytes=min(max_bytes, caps.journal_bytes) if caps else max_bytes,
         entry_bytes=scenario.journal_entry_bytes,
     )
 
 
-def _callback_limits(scenario: Scenario) -> CallbackLimits:
+def _callback_limits(scenario: Scenario, caps: WorldLimits | None = None) -> CallbackLimits:
+    max_bytes = scenario.callback_max_bytes
     return CallbackLimits(
         capacity=scenario.callback_capacity,
         max_pending=scenario.callback_max_pending,
-        max_bytes=scenario.callback_max_bytes,
+        max_bytes=min(max_bytes, caps.callback_bytes) if caps else max_bytes,
     )
 
 

@@ -47,10 +47,12 @@ from mock_server.spec.validation import (
     ResponseValidator,
     registry_for,
 )
+from mock_server.spec.worlds import world_name
 
 if TYPE_CHECKING:
     from mock_server.engine.simulation import Simulation
     from mock_server.engine.store import Backend
+    from mock_server.engine.worlds import Worlds
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,7 @@ class ApiRequest:
     credentials: dict[str, str]
     sim: Simulation
     backend: Backend | None
+    worlds: Worlds | None = None  # every world of the server (the control API's /_mock/worlds)
 
     def example(self, status: int = 200, name: str | None = None) -> Reply:
         """The documented example answer for ``status`` (used until a handler simulates)."""
@@ -156,17 +159,16 @@ def check_binding(doc: SpecDocument, handlers: Mapping[str, Handler]) -> None:
 class Pipeline:
     """Binds APIs to a Flask app and runs every request through the same steps."""
 
-    def __init__(
-        self, app: Flask, sim: Simulation, spec_dir: Path, *, strict: bool = False
-    ) -> None:
+    def __init__(self, app: Flask, spec_dir: Path, *, strict: bool = False) -> None:
         self.app = app
-        self.sim = sim
+        self.worlds: Worlds | None = None  # set by the app once its factory can build worlds
         self.spec_dir = spec_dir
         self.strict = strict
         self.apis: list[ApiDefinition] = []
         self.documents: list[SpecDocument] = []  # of the simulated APIs: what faults can match
         self._bound: dict[tuple[str, str], _Bound] = {}  # (rule, METHOD) -> bound op
         app.register_error_handler(HTTPException, self._http_error)
+        app.register_error_handler(SimulatorError, self._simulator_error)
         app.register_error_handler(Exception, self._unexpected_error)
         app.before_request(self._started)
         app.after_request(self._journal)
@@ -177,8 +179,6 @@ class Pipeline:
         if api.simulated:
             self.documents.append(doc)
         registry = registry_for(doc)
-        if api.backend is not None:
-            self.sim.add_backend(api.name, api.backend)
         rules: dict[str, list[str]] = {}
         for op in doc.operations:
             key = (op.flask_rule, op.method)
@@ -222,43 +222,44 @@ class Pipeline:
     def _serve(self, bound: _Bound, path_args: dict[str, str]) -> Response:
         """Faults first (under the request's scenario), then credentials (as the real servers'
         auth layers do), then the request's shape, then the handler."""
+        sim: Simulation = g.sms_mock_world
         if not bound.api.simulated:  # the control API: no scenarios, no faults
-            return self._respond(self._handle(bound, path_args), bound)
+            return self._respond(self._handle(sim, bound, path_args), bound)
         try:
-            scenario = requested_scenario(self.sim, request.headers)
+            scenario = requested_scenario(sim, request.headers)
         except SimulatorError as error:  # about the simulator, not the API: no strict check
             return self._respond(bound.api.render_error(error, bound.op), None)
-        with self.sim.requested(scenario):
+        with sim.requested(scenario):
             fault = None
-            name = self.sim.request_scenario().name
-            if self.sim.faults.armed(name):  # most scenarios have no rules: skip the work
+            name = sim.request_scenario().name
+            if sim.faults.armed(name):  # most scenarios have no rules: skip the work
                 raw = request.get_data(cache=True)
                 facts = fault_facts(bound.api.name, bound.op, request.path, request.headers, raw)
-                fault = self.sim.faults.decide(name, facts)
+                fault = sim.faults.decide(name, facts)
             g.sms_mock_fault = fault
             if fault is not None:
                 try:
                     early = before_handler(
-                        fault, self.sim, bound.api, bound.op, bound.doc, request.environ
+                        fault, sim, bound.api, bound.op, bound.doc, request.environ
                     )
                 except SimulatorError as error:  # a rule that cannot be served, said plainly
                     early = bound.api.render_error(error, bound.op)
                 if early is not None:
                     return self._respond(early, None)
-            reply = self._handle(bound, path_args)
+            reply = self._handle(sim, bound, path_args)
             if fault is not None:
                 return self._respond(after_handler(fault, reply), None)
             return self._respond(reply, bound)
 
-    def _handle(self, bound: _Bound, path_args: dict[str, str]) -> Reply:
+    def _handle(self, sim: Simulation, bound: _Bound, path_args: dict[str, str]) -> Reply:
         # The proxies resolve a context variable on every attribute: resolve them once here.
         request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
         try:
             credentials = _credentials(bound, request.headers)
-            backend = self.sim.backend(bound.api.name) if bound.api.backend else None
+            backend = sim.backend(bound.api.name) if bound.api.backend else None
             if bound.api.authenticate is not None:
                 client = request.remote_addr or "unknown"
-                bound.api.authenticate(self.sim, backend, credentials, client)
+                bound.api.authenticate(sim, backend, credentials, client)
             parsed = bound.validator.parse(
                 path=path_args,
                 query={k: request.args.getlist(k) for k in request.args},
@@ -276,15 +277,16 @@ class Pipeline:
                     headers=request.headers,
                     body=parsed.body,
                     credentials=credentials,
-                    sim=self.sim,
+                    sim=sim,
                     backend=backend,
+                    worlds=self.worlds,
                 )
             )
         except SimulatorError as error:
             reply = bound.api.render_error(error, bound.op)
             flask_g.sms_mock_deliberate = error.deliberate
         try:
-            self.sim.commit()  # with a state file: what this request changed is kept first
+            sim.commit()  # with a state file: what this request changed is kept first
         except StateNotSaved as error:  # a 5xx, never an answer that claims it was kept
             reply = bound.api.render_error(error, bound.op)
             flask_g.sms_mock_deliberate = True
@@ -295,7 +297,7 @@ class Pipeline:
         """A path documented with a trailing slash, asked without it: a 301 to the slashed
         path with an empty body, as Django's APPEND_SLASH answers (a POST's body is lost)."""
         query = request.query_string.decode("latin-1")
-        location = request.path + "/" + (f"?{query}" if query else "")
+        location = request.script_root + request.path + "/" + (f"?{query}" if query else "")
         g.sms_mock_reply = Reply(None, 301)
         return Response("", status=301, headers={"Location": location})
 
@@ -346,6 +348,13 @@ class Pipeline:
             error = SimulatorError(exc.description or exc.name, status=exc.code or 500)
         return self._respond(api.render_error(error, bound.op if bound else None), None)
 
+    def _simulator_error(self, error: SimulatorError) -> Response:
+        """An error before any route is served (the request names a world that cannot be)."""
+        api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
+        g.sms_mock_api = api
+        bound = self._current_bound()
+        return self._respond(api.render_error(error, bound.op if bound else None), None)
+
     def _unexpected_error(self, exc: Exception) -> Response:
         log.exception("unexpected error serving %s %s", request.method, request.path)
         api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
@@ -360,19 +369,22 @@ class Pipeline:
         return getattr(g, "sms_mock_bound", None)
 
     # -- journal -------------------------------------------------------------------------
-    @staticmethod
-    def _started() -> None:
+    def _started(self) -> None:
+        """The request's world first: everything after it reads and changes that world."""
         g.sms_mock_started = time.perf_counter()
+        assert self.worlds is not None, "the app sets the worlds before it serves"
+        g.sms_mock_world = self.worlds.get(world_name(request.environ, request.headers))
 
     def _journal(self, response: Response) -> Response:
         g = flask_g._get_current_object()  # type: ignore[attr-defined]
         request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
         api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
-        if not api.simulated:
+        sim: Simulation | None = g.get("sms_mock_world")
+        if not api.simulated or sim is None:  # no world: the request named one that cannot be
             return response
         started = getattr(g, "sms_mock_started", None)
         reply = getattr(g, "sms_mock_reply", None)
-        journal = self.sim.journal
+        journal = sim.journal
         fault = getattr(g, "sms_mock_fault", None)
         limit = journal.entry_bytes
         headers = clip_values(_journal_headers(request.headers))
@@ -397,7 +409,7 @@ class Pipeline:
         journal.record(
             ServedRequest(
                 id=journal.next_id(),
-                time=iso_utc(self.sim.clock.now()),
+                time=iso_utc(sim.clock.now()),
                 api=api.name,
                 method=request.method,
                 path=path,

@@ -49,10 +49,26 @@ def _smsverify_order(base: str, path: str, body: dict[str, Any]) -> int:
     return data["data"]["order_id"] if "data" in data else data["order_id"]
 
 
+def _no_world(base: str) -> tuple[dict[str, Any], None]:
+    """The documented example's world gone, so that the example creates it."""
+    requests.delete(f"{base}/_mock/worlds/ci-4711", timeout=5)
+    return {}, None
+
+
+def _world(base: str) -> str:
+    """A world of its own (its name the documented example's), made afresh."""
+    requests.delete(f"{base}/_mock/worlds/ci-4711", timeout=5)
+    assert requests.post(f"{base}/_mock/worlds", json={"name": "ci-4711"}, timeout=5).ok
+    return "ci-4711"
+
+
 # (api, operationId) -> makes what the request needs; answers (parameters, body) to send.
 PREPARE: dict[tuple[str, str], Callable[[str], tuple[dict[str, Any], Any]]] = {
     ("sms4sats", "getOrderStatus"): lambda b: ({"orderId": _order(b)["orderId"]}, None),
     ("sms4sats", "cancelOrder"): lambda b: ({"orderId": _old_paid_order(b)["orderId"]}, None),
+    ("control", "createWorld"): lambda b: _no_world(b),
+    ("control", "getWorld"): lambda b: ({"name": _world(b)}, None),
+    ("control", "dropWorld"): lambda b: ({"name": _world(b)}, None),
     ("control", "payInvoice"): lambda b: ({}, {"payreq": _order(b)["payreq"]}),
     ("control", "getInvoice"): lambda b: ({"payment_hash": _order(b)["orderId"]}, None),
     ("control", "getSms4satsOrder"): lambda b: ({"orderId": _order(b)["orderId"]}, None),
@@ -93,4 +109,4 @@ def test_endpoint_answers_with_a_documented_success(live: str, api: str, op: Any
 
 
 def test_all_operations_are_covered() -> None:
-    assert len(CASES) == 13 + 21 + 19
+    assert len(CASES) == 13 + 21 + 23

@@ -9,7 +9,6 @@ from mock_server.apis.sms4sats.routes import ROUTES as SMS4SATS_ROUTES
 from mock_server.apis.smsverify.routes import ROUTES as SMSVERIFY_ROUTES
 from mock_server.app import APIS
 from mock_server.control.routes import ROUTES as CONTROL_ROUTES
-from mock_server.engine.simulation import Simulation
 from mock_server.resources import openapi_dir
 from mock_server.spec.document import SpecDocument, snake_case
 from mock_server.spec.pipeline import ApiDefinition, ApiRequest, BindingError, Pipeline, Reply
@@ -17,7 +16,7 @@ from tests.support import FILES
 
 
 def _pipeline() -> Pipeline:
-    return Pipeline(Flask("t"), Simulation("virtual"), openapi_dir())
+    return Pipeline(Flask("t"), openapi_dir())
 
 
 def _api(handlers: dict) -> ApiDefinition:
