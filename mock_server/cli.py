@@ -17,6 +17,7 @@ from mock_server import __version__
 from mock_server.engine.clock import CLOCK_MODES
 from mock_server.engine.persistence import StateFileError
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
+from mock_server.engine.worlds import WorldLimits
 from mock_server.services import REAL_URLS
 from mock_server.serving import ServerLimits
 from mock_server.shell import add_commands as add_shell_commands
@@ -106,6 +107,29 @@ def build_parser() -> argparse.ArgumentParser:
         help="close a connection whose request has not arrived whole this long after its first"
         f" byte (default {limits.request_timeout})",
     )
+    worlds = WorldLimits()
+    serve.add_argument(
+        "--worlds",
+        choices=("auto", "explicit"),
+        default="auto",
+        help="auto: a request to an unknown world creates it (default); explicit: only"
+        " POST /_mock/worlds does, and a request to an unknown world is a 404",
+    )
+    serve.add_argument(
+        "--max-worlds",
+        type=int,
+        default=worlds.max_worlds,
+        metavar="N",
+        help=f"worlds at most, default included (default {worlds.max_worlds})",
+    )
+    serve.add_argument(
+        "--world-ttl",
+        type=float,
+        default=worlds.idle_seconds,
+        metavar="SECONDS",
+        help="drop a world (but default) idle this long, in wall time"
+        f" (default {worlds.idle_seconds:g})",
+    )
     serve.add_argument(
         "--state",
         metavar="PATH",
@@ -182,7 +206,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from mock_server.app import create_app, simulation_of
+    from mock_server.app import create_app, worlds_of
     from mock_server.serving import create_server
 
     logging.basicConfig(
@@ -191,6 +215,9 @@ def _serve(args: argparse.Namespace) -> int:
     # Under load waitress warns of every queued task ("Task queue depth is 3"): a line per
     # request, which a load test pays for in formatting and I/O and nobody reads.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    if args.max_worlds < 1 or not args.world_ttl > 0:
+        print("sms-mock: --max-worlds must be at least 1 and --world-ttl above 0", file=sys.stderr)
+        return 2
     try:
         control_token = _control_token(args)
     except ValueError as exc:
@@ -213,6 +240,11 @@ def _serve(args: argparse.Namespace) -> int:
             callback_hosts=set(args.callback_host),
             control_token=control_token,
             state=args.state,
+            worlds=WorldLimits(
+                max_worlds=args.max_worlds,
+                idle_seconds=args.world_ttl,
+                explicit=args.worlds == "explicit",
+            ),
         )
     except ScenarioError as exc:
         print(f"sms-mock: cannot load scenario: {exc}", file=sys.stderr)
@@ -220,7 +252,8 @@ def _serve(args: argparse.Namespace) -> int:
     except StateFileError as exc:
         print(f"sms-mock: cannot use the state file: {exc}", file=sys.stderr)
         return 2
-    sim = simulation_of(app)
+    worlds = worlds_of(app)
+    sim = worlds.default
     try:
         server = create_server(
             app,
@@ -246,22 +279,26 @@ def _serve(args: argparse.Namespace) -> int:
     )
     if args.state:
         print(f"  state: {args.state} ({'carried on from it' if sim.restored else 'new'})")
+    print(
+        f"  worlds: {base}/worlds/NAME/... or X-Mock-World: NAME ({args.worlds}, at most"
+        f" {args.max_worlds}, dropped after {args.world_ttl:g} s idle)"
+    )
     print("Press Ctrl-C to stop.", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
-        sim.release_held()  # waitress waits for its threads once interrupted
+        worlds.release_held()  # waitress waits for its threads once interrupted
         raise KeyboardInterrupt
 
     # Installed explicitly: a server started in the background of a script inherits SIGINT ignored.
     signal.signal(signal.SIGINT, _terminate)
     signal.signal(signal.SIGTERM, _terminate)
-    sim.start()
+    worlds.start()
     try:
         server.run()
     except KeyboardInterrupt:
         pass
     finally:
-        sim.close()
+        worlds.close()
         server.close()
     print("sms-mock stopped.", flush=True)
     return 0

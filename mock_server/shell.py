@@ -21,6 +21,7 @@ from mock_server.testing.client import (
 
 SMS4SATS_ORDER = re.compile(r"^[0-9a-fA-F]{64}$")
 URL_VARIABLE = "SMS_MOCK_URL"
+WORLD_VARIABLE = "SMS_MOCK_WORLD"
 CALLBACK_STATES = ("pending", "delivered", "failed", "refused", "dropped")
 NUMBER = re.compile(r"[0-9]+(\.[0-9]+)?")
 Command = Callable[[ControlClient, argparse.Namespace], Any]
@@ -88,17 +89,34 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     scenario.add_argument("--reset", action="store_true", help="start afresh in it instead")
     _register(scenario, _scenario, _show_scenario)
 
+    worlds = commands.add_parser("worlds", help="list the server's worlds, or create or drop one")
+    what = worlds.add_mutually_exclusive_group()
+    what.add_argument("--create", metavar="NAME", help="create the world NAME")
+    what.add_argument("--drop", metavar="NAME", help="drop the world NAME and all in it")
+    worlds.add_argument("--scenario", help="with --create: its scenario (default: the server's)")
+    worlds.add_argument("--seed", type=int, help="with --create: its seed")
+    worlds.add_argument("--clock", choices=("real", "virtual"), help="with --create: its clock")
+    _register(worlds, _worlds, _show_worlds, with_world=False)
+
 
 def _register(
     parser: argparse.ArgumentParser,
     command: Command,
     show: Callable[[Any], str],
     as_json: Callable[[Any], Any] = lambda answer: answer,
+    *,
+    with_world: bool = True,
 ) -> None:
     default = os.environ.get(URL_VARIABLE, DEFAULT_URL)
     parser.add_argument(
         "--url", default=default, help=f"the simulator (${URL_VARIABLE}, or {DEFAULT_URL})"
     )
+    if with_world:
+        parser.add_argument(
+            "--world",
+            default=os.environ.get(WORLD_VARIABLE) or None,
+            help=f"the world to act in (${WORLD_VARIABLE}; default: the world 'default')",
+        )
     parser.add_argument("--json", action="store_true", help="print the answer as JSON")
     parser.add_argument(
         "--token",
@@ -114,7 +132,8 @@ def _run(
     args: argparse.Namespace,
 ) -> int:
     try:
-        answer = command(ControlClient(args.url, token=args.token), args)
+        client = ControlClient(args.url, token=args.token, world=getattr(args, "world", None))
+        answer = command(client, args)
     except SimulatorUnavailable as exc:
         print(f"sms-mock: {exc}", file=sys.stderr)
         return 2
@@ -181,6 +200,14 @@ def _scenario(client: ControlClient, args: argparse.Namespace) -> Any:
     if name:
         return client.use_scenario(name)
     return client.scenario()
+
+
+def _worlds(client: ControlClient, args: argparse.Namespace) -> Any:
+    if args.create:
+        client.create_world(args.create, args.scenario, seed=args.seed, clock=args.clock)
+    elif args.drop:
+        client.drop_world(args.drop)
+    return client.worlds()
 
 
 def _is_file(name: str) -> bool:
@@ -260,6 +287,28 @@ def _show_callbacks(callbacks: list[dict[str, Any]]) -> str:
         for c in callbacks
     ]
     return table(("id", "api", "event", "url", "state", "attempts", "next attempt"), rows)
+
+
+def _show_worlds(answer: dict[str, Any]) -> str:
+    rows = [
+        (
+            w["world"],
+            w["scenario"]["name"],
+            w["seed"],
+            w["clock"]["mode"],
+            w["clock"]["now"],
+            w["journal_entries"],
+            w["pending_events"],
+            f"{w['idle_seconds']:g}s",
+        )
+        for w in answer["worlds"]
+    ]
+    limits = answer["limits"]
+    text = table(("world", "scenario", "seed", "clock", "now", "requests", "events", "idle"), rows)
+    return text + (
+        f"{answer['count']} of at most {limits['max_worlds']} worlds;"
+        f" one idle for {limits['idle_seconds']:g} s is dropped\n"
+    )
 
 
 def _show_scenario(info: dict[str, Any]) -> str:

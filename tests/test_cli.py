@@ -51,6 +51,7 @@ def test_serve_prints_urls_answers_and_stops_on_ctrl_c() -> None:
         assert (
             "scenario: virtual" in lines[3] and "clock virtual" in lines[3] and "seed 7" in lines[3]
         )
+        assert f"worlds: {base}/worlds/NAME/... or X-Mock-World: NAME (auto" in lines[4]
         health = requests.get(f"{base}/_mock/health", timeout=5).json()
         assert (health["scenario"]["name"], health["seed"]) == ("virtual", 7)
         assert requests.get(f"{base}/price", timeout=5).json()["receive"] == "3000"

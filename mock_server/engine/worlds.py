@@ -109,7 +109,7 @@ class Worlds:
     ) -> None:
         self.limits = limits or WorldLimits()
         self._build = build
-        self._wall = wall
+        self.wall = wall
         self._lock = threading.Lock()
         self.ticker = Ticker()
         self.serving = False
@@ -130,7 +130,7 @@ class Worlds:
         the server's scenario, unless the limits say worlds are created only when asked."""
         if name is None or name == DEFAULT_WORLD:
             return self._worlds[DEFAULT_WORLD]
-        now = self._wall()
+        now = self.wall()
         if now - self._last_sweep >= SWEEP_EVERY:
             self.sweep(now)
         world = self._worlds.get(name)
@@ -161,7 +161,7 @@ class Worlds:
 
     def describe(self, name: str) -> dict[str, Any]:
         world = self.find(name)
-        now = self._wall()
+        now = self.wall()
         return {
             **world.describe(),
             "journal_entries": len(world.journal),
@@ -213,7 +213,7 @@ class Worlds:
 
     def sweep(self, now: float | None = None) -> list[str]:
         """Drop the worlds idle longer than the limit; returns their names."""
-        now = self._wall() if now is None else now
+        now = self.wall() if now is None else now
         self._last_sweep = now
         cutoff = now - self.limits.idle_seconds
         with self._lock:
@@ -248,7 +248,7 @@ class Worlds:
     def _add(self, name: str, world: Simulation) -> None:
         world.name = name
         world.scheduler.ticker = self.ticker
-        now = self._wall()
+        now = self.wall()
         self._worlds[name] = world
         self._used[name] = now
         self._created[name] = now
@@ -257,7 +257,7 @@ class Worlds:
     def _unknown(self, name: str) -> str:
         dropped = self._expired.get(name)
         if dropped is not None:
-            ago = self._wall() - dropped
+            ago = self.wall() - dropped
             return (
                 f"world {name!r} was dropped {ago:.0f} s ago after"
                 f" {self.limits.idle_seconds:g} s idle; create it again:"

@@ -14,6 +14,7 @@ import urllib.request
 from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8080"
+WORLD_HEADER = "X-Mock-World"
 TOKEN_VARIABLE = "SMS_MOCK_TOKEN"  # the control token of `serve --control-token`
 SERVE_TOKEN_VARIABLE = (
     "SMS_MOCK_CONTROL_TOKEN"  # the one `serve` reads, taken when the first is unset
@@ -34,11 +35,20 @@ class SimulatorUnavailable(ConnectionError):
 
 
 class ControlClient:
+    """The control API of one world: ``world`` (sent as X-Mock-World), or the world
+    ``base_url`` points into (``http://host:8080/worlds/NAME``), else ``default``."""
+
     def __init__(
-        self, base_url: str = DEFAULT_URL, *, timeout: float = 10.0, token: str | None = None
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        timeout: float = 10.0,
+        token: str | None = None,
+        world: str | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        self.world = world
         if token is None:
             token = os.environ.get(TOKEN_VARIABLE) or os.environ.get(SERVE_TOKEN_VARIABLE)
         self.token = token
@@ -134,10 +144,36 @@ class ControlClient:
         """Every callback and webhook sent: url, payload, attempts, state; filter by api, state."""
         return self._call("GET", "/_mock/callbacks" + _query(filters))["callbacks"]
 
+    # -- the server's worlds (whichever world this client is in) ------------------------
+    def worlds(self) -> dict[str, Any]:
+        """Every world of the server (``worlds``, ``count``) and its ``limits``."""
+        return self._call("GET", "/_mock/worlds", in_world=False)
+
+    def create_world(
+        self,
+        name: str,
+        scenario: str | None = None,
+        *,
+        seed: int | None = None,
+        clock: str | None = None,
+    ) -> dict[str, Any]:
+        """A new world (from the server's scenario, seed and clock unless given)."""
+        given = {"name": name, "scenario": scenario, "seed": seed, "clock": clock}
+        body = {k: v for k, v in given.items() if v is not None}
+        return self._call("POST", "/_mock/worlds", body, in_world=False)
+
+    def get_world(self, name: str) -> dict[str, Any]:
+        return self._call("GET", f"/_mock/worlds/{_q(name)}", in_world=False)
+
+    def drop_world(self, name: str) -> dict[str, Any]:
+        return self._call("DELETE", f"/_mock/worlds/{_q(name)}", in_world=False)
+
     # -- plumbing ------------------------------------------------------------------------
-    def _call(self, method: str, path: str, body: Any = None) -> Any:
+    def _call(self, method: str, path: str, body: Any = None, *, in_world: bool = True) -> Any:
         data = json.dumps(body).encode() if body is not None else None
         headers: dict[str, Any] = {"Content-Type": "application/json"} if data else {}
+        if self.world and in_world:
+            headers[WORLD_HEADER] = self.world
         if self.token:  # as UTF-8 bytes: the server compares the token's UTF-8 (http.client
             # would send a str as Latin-1)
             headers["Authorization"] = b"Bearer " + self.token.encode("utf-8", "surrogateescape")

@@ -1,4 +1,4 @@
-"""The pytest plugin: an sms-mock server for your tests, reset before each one.
+"""The pytest plugin: an sms-mock server for your tests, each test in a world of its own.
 
 Installing sms-mock is enough (it registers through the ``pytest11`` entry point). Use the
 ``sms_mock`` fixture; pick a scenario per test with ``@pytest.mark.sms_mock(scenario="...")``::
@@ -11,28 +11,40 @@ Installing sms-mock is enough (it registers through the ``pytest11`` entry point
         sms_mock.advance("21m")
         assert sms_mock.invoice(order["orderId"])["state"] == "CANCELED"
 
-One server per test session (per worker with pytest-xdist), served by waitress on a free port in
-a thread, on the **virtual clock**: simulated time moves only when a test advances it, so
-freezegun in your test does not move it, and it does not move freezegun's.
+One server per test session, served by waitress on a free port in a thread. Each test gets a
+fresh world on it (its own accounts, orders, journal and clock; ``sms_mock.url`` points into it:
+``http://127.0.0.1:PORT/worlds/NAME``), dropped when the test ends. Worlds are on the **virtual
+clock**: simulated time moves only when a test advances it, so freezegun in your test does not
+move it, and it does not move freezegun's. A world's answers depend only on its scenario, seed
+and requests, so a test gets the same ids, numbers and invoices on every run.
+
+With pytest-xdist each worker starts its own server, unless ``SMS_MOCK_URL`` names one that is
+running already (``sms-mock serve --port 8080`` in CI's first step): then every worker, and every
+test in it, uses that server, each test in its own world.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from mock_server.testing.client import ControlClient
+from mock_server.testing.client import ControlClient, ControlError
 from mock_server.testing.server import serving
 
 DEFAULT_SCENARIO = "default"
+URL_VARIABLE = "SMS_MOCK_URL"  # a running server to share, instead of one per session
 
 
 @dataclass
 class SimulatorServer:
-    """The session's server: its base URL and the app behind it."""
+    """The session's server: its base URL and the app behind it (None: a server of its own,
+    named by ``SMS_MOCK_URL``)."""
 
     url: str
     app: Any
@@ -41,10 +53,11 @@ class SimulatorServer:
 class SmsMock(ControlClient):
     """What a test needs: the base URLs and the control API (see ControlClient)."""
 
-    def __init__(self, url: str, scenario: str) -> None:
+    def __init__(self, url: str, scenario: str, world: str | None = None) -> None:
         super().__init__(url)
         self.url = url
         self.scenario_name = scenario
+        self.world_name = world
 
     @property
     def sms4sats_url(self) -> str:
@@ -66,7 +79,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def sms_mock_server() -> Iterator[SimulatorServer]:
-    """An sms-mock server for the whole session, on the virtual clock."""
+    """An sms-mock server for the whole session, on the virtual clock (or the one at
+    ``$SMS_MOCK_URL``, shared with other sessions)."""
+    shared = os.environ.get(URL_VARIABLE)
+    if shared:
+        yield SimulatorServer(shared.rstrip("/"), None)
+        return
     from mock_server.app import create_app
 
     app = create_app(DEFAULT_SCENARIO, clock="virtual")
@@ -75,10 +93,14 @@ def sms_mock_server() -> Iterator[SimulatorServer]:
 
 
 @pytest.fixture
-def sms_mock(request: pytest.FixtureRequest, sms_mock_server: SimulatorServer) -> SmsMock:
-    """The server, reset to the test's scenario before the test."""
+def sms_mock(request: pytest.FixtureRequest, sms_mock_server: SimulatorServer) -> Iterator[SmsMock]:
+    """A world of the test's own on the session's server, in the test's scenario; dropped
+    after the test."""
     marker = request.node.get_closest_marker("sms_mock")
     scenario = (marker.kwargs.get("scenario") if marker else None) or DEFAULT_SCENARIO
-    handle = SmsMock(sms_mock_server.url, scenario)
-    handle.reset(scenario)
-    return handle
+    name = f"test-{uuid.uuid4().hex[:20]}"
+    server = ControlClient(sms_mock_server.url)
+    server.create_world(name, scenario, clock="virtual")
+    yield SmsMock(f"{sms_mock_server.url}/worlds/{name}", scenario, name)
+    with contextlib.suppress(ControlError):  # the test dropped it itself
+        server.drop_world(name)
