@@ -180,3 +180,29 @@ def test_scenario_from_a_file_sends_its_content_and_can_reset_into_it(
     err = capsys.readouterr().err
     assert f"{bad}:3: faults[0].match.operation: no operation is called 'getPrize'" in err
     assert "(nearest: getPrice" in err
+
+
+def test_worlds_are_listed_created_and_dropped_and_every_command_takes_world(
+    live: str, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    requests.delete(f"{live}/_mock/worlds/qa-anna", timeout=5)
+    command = ["worlds", "--url", live, "--create", "qa-anna", "--scenario", "slow-code"]
+    assert main([*command, "--seed", "9", "--clock", "virtual"]) == 0
+    out = capsys.readouterr().out
+    row = next(line for line in out.splitlines() if line.startswith("qa-anna"))
+    assert row.split()[:4] == ["qa-anna", "slow-code", "9", "virtual"]
+    assert "of at most 1000 worlds; one idle for 3600 s is dropped" in out
+
+    start = requests.get(f"{live}/worlds/qa-anna/_mock/clock", timeout=5).json()["timestamp"]
+    assert main(["advance", "5m", "--url", live, "--world", "qa-anna", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["timestamp"] == start + 300
+    assert requests.get(f"{live}/_mock/clock", timeout=5).json()["now"] == "2026-01-01T00:00:00Z"
+    monkeypatch.setenv("SMS_MOCK_WORLD", "qa-anna")
+    assert main(["scenario", "--url", live]) == 0  # $SMS_MOCK_WORLD picks it too
+    assert capsys.readouterr().out.startswith("slow-code:")
+
+    assert main(["worlds", "--url", live, "--drop", "qa-anna", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert "qa-anna" not in [w["world"] for w in listed["worlds"]]
+    assert main(["worlds", "--url", live, "--drop", "qa-anna"]) == 1
+    assert "refused (404): no world 'qa-anna'" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 pytest_plugins = ["pytester"]
 
@@ -81,3 +82,31 @@ def test_bad(sms_mock):
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*unknown scenario 'nope'; known scenarios:*"])
+
+
+def test_each_test_runs_in_its_own_world_of_one_shared_server(
+    pytester: pytest.Pytester, live_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SMS_MOCK_URL: every xdist worker, and every test, on the one server, each in a world."""
+    pytester.makepyfile(
+        test_shared="""
+import pytest, requests
+
+@pytest.mark.parametrize("n", range(6))
+def test_isolated(sms_mock, n):
+    assert sms_mock.url.startswith(URL + "/worlds/test-")
+    sms_mock.add_account("sms4sats", "shared-name", 100 + n)
+    key = {"X-API-Key": "shared-name"}
+    balance = requests.get(f"{sms_mock.url}/balance", headers=key).json()["balance"]
+    assert int(balance) == 100 + n
+    assert [r["path"] for r in sms_mock.requests()] == ["/balance"]
+    start = sms_mock.clock()["timestamp"]
+    sms_mock.advance(60 * n)
+    assert sms_mock.clock()["timestamp"] == start + 60 * n  # no other test moves it
+""".replace("URL", repr(live_url))
+    )
+    before = requests.get(f"{live_url}/_mock/worlds", timeout=5).json()["count"]
+    monkeypatch.setenv("SMS_MOCK_URL", live_url)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=6)
+    assert requests.get(f"{live_url}/_mock/worlds", timeout=5).json()["count"] == before
