@@ -86,7 +86,7 @@ def create_app(
 
     pipeline.worlds = Worlds(build_world, worlds)
     if state is not None:
-        pipeline.worlds.default.keep_state(state)
+        pipeline.worlds.keep_state(state)
     app.extensions[EXTENSION] = pipeline
     app.wsgi_app = WorldPaths(ResetConnections(app.wsgi_app))  # type: ignore[method-assign]
     return app

@@ -22,8 +22,9 @@ from tests.support import served_process as server
 
 SV_KEY, S4_KEY = "crash-sv", "crash-s4"
 SV_START, S4_START = Decimal("100.00"), 1_000_000
-CLIENTS = 4
-ACKNOWLEDGED_BEFORE_KILL = 60
+WORLDS = ("default", "crash-a", "crash-b")
+CLIENTS_PER_WORLD = 2
+ACKNOWLEDGED_BEFORE_KILL = 30  # in each world
 
 
 class Stream:
@@ -116,93 +117,118 @@ def sv_balance(base: str) -> Decimal:
 
 
 def test_sigkill_mid_stream_loses_nothing_acknowledged(tmp_path: Path) -> None:
+    """Clients ordering in three worlds at once (the default one and two by path prefix)."""
     state = str(tmp_path / "sms-mock.db")
     hook = closed_port_url()
     with server("--scenario", "virtual", "--state", state) as (process, base):
-        setup = [
-            ("/_mock/smsverify/accounts", {"api_key": SV_KEY, "balance": str(SV_START)}),
-            ("/_mock/smsverify/accounts", {"api_key": SV_KEY, "callback_url": hook}),
-            ("/_mock/sms4sats/accounts", {"api_key": S4_KEY, "balance": S4_START}),
+        streams = {name: Stream(world_base(base, name)) for name in WORLDS}
+        for stream in streams.values():
+            setup = [
+                ("/_mock/smsverify/accounts", {"api_key": SV_KEY, "balance": str(SV_START)}),
+                ("/_mock/smsverify/accounts", {"api_key": SV_KEY, "callback_url": hook}),
+                ("/_mock/sms4sats/accounts", {"api_key": S4_KEY, "balance": S4_START}),
+            ]
+            for path, body in setup:
+                answer = requests.post(f"{stream.base}{path}", json=body, timeout=10)
+                assert answer.status_code == 200, answer.text
+        clients = [
+            threading.Thread(target=stream.run, args=(n,))
+            for stream in streams.values()
+            for n in range(CLIENTS_PER_WORLD)
         ]
-        for path, body in setup:
-            assert requests.post(f"{base}{path}", json=body, timeout=10).status_code == 200
-        stream = Stream(base)
-        clients = [threading.Thread(target=stream.run, args=(n,)) for n in range(CLIENTS)]
         for client in clients:
             client.start()
-        assert stream.enough.wait(120), "the stream never got going"
-        assert not stream.errors, stream.errors
+        for stream in streams.values():
+            assert stream.enough.wait(120), "the stream never got going"
+            assert not stream.errors, stream.errors
         process.send_signal(signal.SIGKILL)  # mid-stream: the clients are still sending
         process.wait(timeout=10)
-        stream.stop.set()
+        for stream in streams.values():
+            stream.stop.set()
         for client in clients:
             client.join(timeout=30)
     assert process.returncode == -signal.SIGKILL
 
     with server("--state", state) as (process, base):  # no --scenario: the file's is in force
-        assert get(base, "/_mock/health")["scenario"]["name"] == "virtual"
-        # Every acknowledged smsVerificationService order, with its SMS when that was
-        # acknowledged too; an SMS stored but not yet answered when the server died is at most
-        # one per client (and only where a client was about to send one).
-        unanswered_sms = []
-        for order_id in stream.sv_orders:
-            order = get(base, f"/_mock/smsverify/orders/{order_id}")
-            assert order["api_key"] == SV_KEY
-            if order_id in stream.sv_with_sms:
-                assert len(order["sms"]) == 1
-            elif order["sms"]:
-                unanswered_sms.append(order_id)
-        assert len(unanswered_sms) <= CLIENTS and all(o % 2 == 0 for o in unanswered_sms)
-        # Orders the server stored but never got to acknowledge are at most one per client;
-        # the wallet was charged exactly for the orders that exist.
-        # Ids are given in sequence with no gaps: every order stored is found by counting up.
-        present = []
-        next_id = FIRST_ORDER_ID
-        while requests.get(f"{base}/_mock/smsverify/orders/{next_id}", timeout=10).ok:
-            present.append(next_id)
-            next_id += 1
-        assert set(stream.sv_orders) <= set(present)
-        assert len(present) - len(stream.sv_orders) <= CLIENTS
-        price = Decimal(str(get(base, f"/_mock/smsverify/orders/{present[0]}")["price"]))
-        assert sv_balance(base) == SV_START - price * len(set(present))
-        # Every acknowledged sms4sats order: paid from the balance, or held on its invoice.
-        for order_id in stream.s4_immediate:
-            order = get(base, f"/_mock/sms4sats/orders/{order_id}")
-            assert (order["immediate"], order["paid"], order["refunded"]) == (True, True, False)
-        for order_id in stream.s4_paid:
-            order = get(base, f"/_mock/sms4sats/orders/{order_id}")
-            assert (order["paid"], order["invoice_state"]) == (True, "ACCEPTED")
-        s4_price = get(base, f"/_mock/sms4sats/orders/{stream.s4_immediate[0]}")["price"]
-        spent = S4_START - get(base, "/balance", **{"X-API-Key": S4_KEY})["balance"]
-        acknowledged = s4_price * len(stream.s4_immediate)
-        assert spent % s4_price == 0 and acknowledged <= spent <= acknowledged + CLIENTS * s4_price
-        # The pending callbacks of the acknowledged SMS are still queued.
-        pending = requests.get(f"{base}/_mock/callbacks", params={"state": "pending"}, timeout=10)
-        queued = {c["payload"]["message"]["order_id"] for c in pending.json()["callbacks"]}
-        assert set(stream.sv_with_sms) <= queued
-
-        # Pending events survived too: an hour on, the scenario's SMS (due 20 s after each
-        # order) arrived for every order, and paid sms4sats orders got their code (settled).
-        advanced = requests.post(f"{base}/_mock/clock/advance", json={"seconds": 3600}, timeout=30)
-        assert advanced.status_code == 200
-        for order_id in set(present):
-            order = get(base, f"/_mock/smsverify/orders/{order_id}")
-            assert (order["status"], len(order["sms"])) == ("completed", 1)
-        assert sv_balance(base) == SV_START - price * len(set(present))
-        for order_id in stream.s4_paid:
-            invoice = get(base, f"/_mock/lightning/invoices/{order_id}")
-            assert invoice["state"] == "SETTLED"
-        # New orders continue the numbering: nothing is overwritten.
-        fresh = requests.post(
-            f"{base}/api/v1/order/temporary/",
-            json={"service_id": 1012},
-            headers={"Authorization": f"Bearer {SV_KEY}"},
-            timeout=10,
-        )
-        assert fresh.json()["data"]["order_id"] == max(present) + 1
+        listed = get(base, "/_mock/worlds")["worlds"]
+        assert sorted(w["world"] for w in listed) == sorted(WORLDS)
+        for name, stream in streams.items():
+            world = world_base(base, name)
+            assert get(world, "/_mock/health")["scenario"]["name"] == "virtual"
+            check_survived(world, stream)
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=10)
     assert "Traceback" not in err
+
+
+def world_base(base: str, name: str) -> str:
+    return base if name == "default" else f"{base}/worlds/{name}"
+
+
+def check_survived(base: str, stream: Stream) -> None:
+    """One world after the restart: everything its clients were told is there."""
+    # Every acknowledged smsVerificationService order, with its SMS when that was
+    # acknowledged too; an SMS stored but not yet answered when the server died is at most
+    # one per client (and only where a client was about to send one).
+    unanswered_sms = []
+    for order_id in stream.sv_orders:
+        order = get(base, f"/_mock/smsverify/orders/{order_id}")
+        assert order["api_key"] == SV_KEY
+        if order_id in stream.sv_with_sms:
+            assert len(order["sms"]) == 1
+        elif order["sms"]:
+            unanswered_sms.append(order_id)
+    assert len(unanswered_sms) <= CLIENTS_PER_WORLD and all(o % 2 == 0 for o in unanswered_sms)
+    # Orders the server stored but never got to acknowledge are at most one per client;
+    # the wallet was charged exactly for the orders that exist.
+    # Ids are given in sequence with no gaps: every order stored is found by counting up.
+    present = []
+    next_id = FIRST_ORDER_ID
+    while requests.get(f"{base}/_mock/smsverify/orders/{next_id}", timeout=10).ok:
+        present.append(next_id)
+        next_id += 1
+    assert set(stream.sv_orders) <= set(present)
+    assert len(present) - len(stream.sv_orders) <= CLIENTS_PER_WORLD
+    price = Decimal(str(get(base, f"/_mock/smsverify/orders/{present[0]}")["price"]))
+    assert sv_balance(base) == SV_START - price * len(set(present))
+    # Every acknowledged sms4sats order: paid from the balance, or held on its invoice.
+    for order_id in stream.s4_immediate:
+        order = get(base, f"/_mock/sms4sats/orders/{order_id}")
+        assert (order["immediate"], order["paid"], order["refunded"]) == (True, True, False)
+    for order_id in stream.s4_paid:
+        order = get(base, f"/_mock/sms4sats/orders/{order_id}")
+        assert (order["paid"], order["invoice_state"]) == (True, "ACCEPTED")
+    s4_price = get(base, f"/_mock/sms4sats/orders/{stream.s4_immediate[0]}")["price"]
+    spent = S4_START - get(base, "/balance", **{"X-API-Key": S4_KEY})["balance"]
+    acknowledged = s4_price * len(stream.s4_immediate)
+    assert (
+        spent % s4_price == 0
+        and acknowledged <= spent <= acknowledged + CLIENTS_PER_WORLD * s4_price
+    )
+    # The pending callbacks of the acknowledged SMS are still queued.
+    pending = requests.get(f"{base}/_mock/callbacks", params={"state": "pending"}, timeout=10)
+    queued = {c["payload"]["message"]["order_id"] for c in pending.json()["callbacks"]}
+    assert set(stream.sv_with_sms) <= queued
+
+    # Pending events survived too: an hour on, the scenario's SMS (due 20 s after each
+    # order) arrived for every order, and paid sms4sats orders got their code (settled).
+    advanced = requests.post(f"{base}/_mock/clock/advance", json={"seconds": 3600}, timeout=30)
+    assert advanced.status_code == 200
+    for order_id in set(present):
+        order = get(base, f"/_mock/smsverify/orders/{order_id}")
+        assert (order["status"], len(order["sms"])) == ("completed", 1)
+    assert sv_balance(base) == SV_START - price * len(set(present))
+    for order_id in stream.s4_paid:
+        invoice = get(base, f"/_mock/lightning/invoices/{order_id}")
+        assert invoice["state"] == "SETTLED"
+    # New orders continue the numbering: nothing is overwritten.
+    fresh = requests.post(
+        f"{base}/api/v1/order/temporary/",
+        json={"service_id": 1012},
+        headers={"Authorization": f"Bearer {SV_KEY}"},
+        timeout=10,
+    )
+    assert fresh.json()["data"]["order_id"] == max(present) + 1
 
 
 def test_serve_refuses_a_file_that_is_not_a_state_file(tmp_path: Path) -> None:

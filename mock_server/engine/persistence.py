@@ -76,8 +76,17 @@ class Changes:
         self._marked.clear()
 
 
+WORLD_PARTS = "world:"  # a world's parts are "world:NAME/part"; the default world's are bare
+
+
+def world_prefix(world: str | None) -> str:
+    """Where a world's parts live in a state file: ``""`` for the default world (so a file
+    written before worlds existed is the default world's), ``world:NAME/`` for any other."""
+    return "" if world is None else f"{WORLD_PARTS}{world}/"
+
+
 class StateFile:
-    """The SQLite file itself: records by (part, table, key)."""
+    """The SQLite file itself: records by (part, table, key), every world's in one file."""
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -109,13 +118,35 @@ class StateFile:
                 f"{self.path}: state file format {str(row[0])[:40]}, this version reads {FORMAT}"
             )
 
-    def is_empty(self) -> bool:
+    def is_empty(self, prefix: str = "") -> bool:
+        """Whether the world whose parts start with ``prefix`` has no record."""
+        where, args = _of_world(prefix)
         with self._lock:
-            return self._db.execute("SELECT 1 FROM records LIMIT 1").fetchone() is None
+            row = self._db.execute(f"SELECT 1 FROM records WHERE {where} LIMIT 1", args)
+            return row.fetchone() is None
 
-    def parts(self) -> list[str]:
+    def parts(self, prefix: str = "") -> list[str]:
+        """The parts of one world, without its prefix."""
+        where, args = _of_world(prefix)
         with self._lock:
-            return [row[0] for row in self._db.execute("SELECT DISTINCT part FROM records")]
+            rows = self._db.execute(f"SELECT DISTINCT part FROM records WHERE {where}", args)
+            return [row[0][len(prefix) :] for row in rows]
+
+    def worlds(self) -> list[str]:
+        """The names of the worlds, but the default one, that have records here."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT DISTINCT substr(part, ?, instr(part, '/') - ?) FROM records"
+                " WHERE substr(part, 1, ?) = ?",
+                (len(WORLD_PARTS) + 1, len(WORLD_PARTS) + 1, len(WORLD_PARTS), WORLD_PARTS),
+            )
+            return sorted(row[0] for row in rows)
+
+    def forget(self, prefix: str) -> None:
+        """Delete every record of one world (a world dropped)."""
+        where, args = _of_world(prefix)
+        with self._lock:
+            self._db.execute(f"DELETE FROM records WHERE {where}", args)
 
     def tables(self, part: str) -> dict[str, StoredTable]:
         """The tables of one part, each read (row by row) only when it is iterated."""
@@ -141,15 +172,18 @@ class StateFile:
         deletes: Iterable[tuple[str, str, str]] = (),
         *,
         replace_all: bool = False,
+        prefix: str = "",
     ) -> None:
-        """Apply changes in one transaction (replacing everything when ``replace_all``)."""
+        """Apply changes in one transaction (replacing every record of the world whose parts
+        start with ``prefix`` when ``replace_all``)."""
         rows = [(p, t, k, _text(r)) for p, t, k, r in upserts]
         with self._lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
                 if replace_all:
-                    db.execute("DELETE FROM records")
+                    where, args = _of_world(prefix)
+                    db.execute(f"DELETE FROM records WHERE {where}", args)
                 db.executemany("DELETE FROM records WHERE part=? AND tbl=? AND key=?", deletes)
                 db.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?, ?)", rows)
             except BaseException:
@@ -186,9 +220,10 @@ class StoredTable:
 class Persistence:
     """Keeps a :class:`StateFile` in step with the parts of one simulation."""
 
-    def __init__(self, state_file: StateFile, changes: Changes) -> None:
+    def __init__(self, state_file: StateFile, changes: Changes, prefix: str = "") -> None:
         self.file = state_file
         self.changes = changes
+        self.prefix = prefix  # the world's place in the file (see world_prefix)
         self.parts: dict[str, Persistent] = {}
         # Records compared at every commit instead of marked (the clock, the random state).
         self._watched: dict[tuple[str, str, str], Any] = {}
@@ -199,13 +234,13 @@ class Persistence:
 
     def load(self) -> bool:
         """Rebuild every part from the file; False (nothing done) when the file is empty."""
-        if self.file.is_empty():
+        if self.file.is_empty(self.prefix):
             return False
-        unknown = set(self.file.parts()) - set(self.parts)
+        unknown = set(self.file.parts(self.prefix)) - set(self.parts)
         if unknown:
             log.warning("state file parts nobody reads: %s", ", ".join(sorted(unknown)))
         for name, part in self.parts.items():  # in the order they were added
-            part.restore_records(self.file.tables(name))
+            part.restore_records(self.file.tables(self.prefix + name))
         self._watched = {}  # the next commit writes the watched records again
         return True
 
@@ -215,12 +250,12 @@ class Persistence:
         rows = list(self._everything())
         self.changes.clear()
         try:
-            self.file.write(rows, replace_all=True)
+            self.file.write(rows, replace_all=True, prefix=self.prefix)
         except (sqlite3.Error, OSError) as exc:
             self._rewrite_due = True
             raise StateWriteError(f"{self.file.path}: {exc}") from exc
         self._rewrite_due = False
-        self._watched = {(p, t, k): r for p, t, k, r in rows}
+        self._watched = {(p[len(self.prefix) :], t, k): r for p, t, k, r in rows}
 
     def commit(self, watched: Iterable[tuple[str, str, str, Any]] = ()) -> None:
         """Write what changed: marked records, and ``watched`` ones whose content differs.
@@ -235,14 +270,15 @@ class Persistence:
         marked = self.changes.take()
         upserts: list[tuple[str, str, str, Any]] = []
         deletes: list[tuple[str, str, str]] = []
+        prefix = self.prefix
         for part, table, key in marked:
             record = self.parts[part].record(table, key)
             if record is None:
-                deletes.append((part, table, key))
+                deletes.append((prefix + part, table, key))
             else:
-                upserts.append((part, table, key, record))
+                upserts.append((prefix + part, table, key, record))
         seen = [(w[:3], w[3]) for w in watched if self._watched.get(w[:3]) != w[3]]
-        upserts += [(*where, record) for where, record in seen]
+        upserts += [(prefix + part, table, key, record) for (part, table, key), record in seen]
         if not upserts and not deletes:
             return
         try:
@@ -255,7 +291,14 @@ class Persistence:
     def _everything(self) -> Iterator[tuple[str, str, str, Any]]:
         for name, part in self.parts.items():
             for table, key, record in part.dump_records():
-                yield name, table, key, record
+                yield self.prefix + name, table, key, record
+
+
+def _of_world(prefix: str) -> tuple[str, tuple[object, ...]]:
+    """The SQL condition (and its arguments) for the records of one world."""
+    if prefix:
+        return "substr(part, 1, ?) = ?", (len(prefix), prefix)
+    return "substr(part, 1, ?) != ?", (len(WORLD_PARTS), WORLD_PARTS)
 
 
 def _text(record: Any) -> str:
@@ -264,6 +307,7 @@ def _text(record: Any) -> str:
 
 
 __all__ = [
+    "WORLD_PARTS",
     "Changes",
     "Persistence",
     "Persistent",
@@ -271,4 +315,5 @@ __all__ = [
     "StateFile",
     "StateFileError",
     "StateWriteError",
+    "world_prefix",
 ]

@@ -82,6 +82,7 @@ class Simulation:
         self.changes = Changes()
         self.persistence: Persistence | None = None
         self.restored = False  # True when a state file's state was carried on
+        self._owns_file = False  # the state file is this simulation's alone (not shared)
         self.serving = False  # between start() and stop(): a real clock then runs by itself
         self._held: dict[threading.Event, dict[str, Any]] = {}  # requests waiting in wait()
         self._checks: list[ScenarioCheck] = []
@@ -268,14 +269,20 @@ class Simulation:
         self.callbacks.outage_until = self.clock.timestamp() + float(fail_for) if fail_for else None
 
     # -- a state file --------------------------------------------------------------------
-    def keep_state(self, path: str | Path) -> bool:
-        """Keep all state in the SQLite file at ``path`` from now on.
+    def keep_state(
+        self, path: str | Path | StateFile, prefix: str = "", *, owns_file: bool | None = None
+    ) -> bool:
+        """Keep all state in the SQLite file at ``path`` from now on (or in an open state file
+        several worlds share, under ``prefix``). :meth:`close` closes the file when this
+        simulation owns it: by default, when it opened it.
 
         When the file holds state already, the simulation is rebuilt from it (scenario, clock,
         accounts, orders, invoices, pending events, callbacks) and True is returned; otherwise
         the current state is written to it.
         """
-        persistence = Persistence(StateFile(path), self.changes)
+        shared = isinstance(path, StateFile)
+        state_file = path if isinstance(path, StateFile) else StateFile(path)
+        persistence = Persistence(state_file, self.changes, prefix)
         persistence.add("sim", _SimulationRecords(self))
         for name, backend in self.store.backends().items():
             persistence.add(name, backend)
@@ -285,13 +292,16 @@ class Simulation:
             try:
                 restored = persistence.load()  # the simulation's part first: it clears the rest
             except Exception as exc:  # a damaged page, a foreign or mangled record: all refused
-                persistence.file.close()
+                if not shared:
+                    persistence.file.close()
+                where = f"{state_file.path} ({prefix.rstrip('/')})" if prefix else state_file.path
                 raise StateFileError(
-                    f"{path}: cannot rebuild the simulator from it ({type(exc).__name__}: {exc})"
+                    f"{where}: cannot rebuild the simulator from it ({type(exc).__name__}: {exc})"
                 ) from None
             if not restored:
                 persistence.rewrite()
             self.persistence = persistence
+            self._owns_file = not shared if owns_file is None else owns_file
             self.changes.enabled = True
             self.scheduler.track()
             self.scheduler.after_events = self.commit
@@ -329,7 +339,8 @@ class Simulation:
         if self.persistence is not None:
             with self.lock:
                 self.commit()
-                self.persistence.file.close()
+                if self._owns_file:
+                    self.persistence.file.close()
                 self.persistence = None
                 self.changes.enabled = False
 

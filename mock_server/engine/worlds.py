@@ -16,10 +16,12 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mock_server.engine.clock import ClockMode
 from mock_server.engine.errors import InvalidRequest, NotFound, SimulatorError
+from mock_server.engine.persistence import StateFile, StateFileError, world_prefix
 from mock_server.engine.ticker import Ticker
 
 if TYPE_CHECKING:
@@ -118,6 +120,7 @@ class Worlds:
         self._created: dict[str, float] = {}
         self._expired: OrderedDict[str, float] = OrderedDict()  # name -> wall time dropped
         self._last_sweep = wall()
+        self.state: StateFile | None = None  # every world's state file (serve --state)
         self._add(DEFAULT_WORLD, build(DEFAULT_WORLD, WorldSpec(), None))
 
     # -- finding ---------------------------------------------------------------------------
@@ -131,7 +134,7 @@ class Worlds:
         if name is None or name == DEFAULT_WORLD:
             return self._worlds[DEFAULT_WORLD]
         now = self.wall()
-        if now - self._last_sweep >= SWEEP_EVERY:
+        if not 0 <= now - self._last_sweep < SWEEP_EVERY:  # (a wall replaced may run behind)
             self.sweep(now)
         world = self._worlds.get(name)
         if world is not None:
@@ -189,6 +192,9 @@ class Worlds:
                 headers={"Retry-After": "60"},
             )
         world = self._build(name, spec or WorldSpec(), self.limits)  # outside the lock: ~1 ms
+        if self.state is not None:
+            self.state.forget(world_prefix(name))  # what a world of this name left, if anything
+            world.keep_state(self.state, world_prefix(name))
         with self._lock:
             if name in self._worlds:
                 raise WorldExists(f"world {name!r} exists already")
@@ -209,7 +215,10 @@ class Worlds:
             self._used.pop(name, None)
             self._created.pop(name, None)
         if world is not None:
+            world.persistence = None  # its records go, rather than a last commit
             world.close()
+            if self.state is not None:
+                self.state.forget(world_prefix(name))
 
     def sweep(self, now: float | None = None) -> list[str]:
         """Drop the worlds idle longer than the limit; returns their names."""
@@ -227,6 +236,26 @@ class Worlds:
                     self._expired.popitem(last=False)
         return idle
 
+    # -- a state file ----------------------------------------------------------------------
+    def keep_state(self, path: str | Path) -> bool:
+        """Keep every world in the SQLite file at ``path`` from now on, and bring back every
+        world it holds; True when the default world was carried on from it."""
+        state = StateFile(path)
+        try:
+            # The default world closes the file: a user closing it alone closes the server's.
+            restored = self.default.keep_state(state, world_prefix(None), owns_file=True)
+            for name in state.worlds():
+                if not WORLD_NAME.fullmatch(name) or name in self._worlds:
+                    continue  # a foreign record's name: not a world this server can serve
+                world = self._build(name, WorldSpec(), self.limits)
+                world.keep_state(state, world_prefix(name))
+                self._add(name, world)
+        except StateFileError:
+            state.close()
+            raise
+        self.state = state
+        return restored
+
     # -- serving ---------------------------------------------------------------------------
     def start(self) -> None:
         """Serving from now on: every world on a real clock runs its events by itself."""
@@ -235,10 +264,16 @@ class Worlds:
             world.start()
 
     def close(self) -> None:
+        """Stop every world, write what changed, close the state file."""
         self.serving = False
-        for world in list(self._worlds.values()):
-            world.close()
-        self.ticker.close()
+        try:
+            for _, world in sorted(self._worlds.items(), key=lambda w: w[0] == DEFAULT_WORLD):
+                world.close()  # the default world last: it closes the state file
+        finally:
+            self.ticker.close()
+            if self.state is not None:
+                self.state.close()
+                self.state = None
 
     def release_held(self) -> None:
         for world in list(self._worlds.values()):

@@ -29,7 +29,7 @@ from hypothesis import strategies as st
 
 from mock_server.apis.sms4sats.models import Sms4satsBackend
 from mock_server.apis.smsverify.models import SmsVerifyBackend
-from mock_server.app import create_app, simulation_of
+from mock_server.app import create_app, simulation_of, worlds_of
 from mock_server.engine.persistence import StateFileError
 from mock_server.engine.simulation import Simulation
 from mock_server.lightning import LightningNode
@@ -84,13 +84,18 @@ def _timeless(callback: dict[str, Any]) -> dict[str, Any]:
 
 
 class World:
-    """A simulator with a state file, driven through its HTTP pipeline."""
+    """A world of a simulator with a state file, driven through its HTTP pipeline: the default
+    world, or the world ``name`` (made with a seed of its own) of ``app``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, name: str | None = None, app: Flask | None = None) -> None:
         self.path = path
-        self.app = create_app("virtual", strict=True, state=path)
+        self.app = app or create_app("virtual", strict=True, state=path)
+        self.name = name or "default"
+        self.prefix = f"/worlds/{name}" if name else ""
         self.client: FlaskClient = self.app.test_client()
-        self.sim = simulation_of(self.app)
+        if name:
+            self.ok(self.client.post("/_mock/worlds", json={"name": name, "seed": len(name)}))
+        self.sim = simulation_of(self.app, self.name)
         self.hook = closed_port_url()
         self.ok(self.post("/_mock/sms4sats/accounts", {"api_key": S4_KEY, "balance": 100_000}))
         self.ok(
@@ -101,7 +106,7 @@ class World:
         )
 
     def post(self, path: str, body: Any = None, headers: dict[str, str] | None = None) -> Any:
-        return self.client.post(path, json=body, headers=headers or {})
+        return self.client.post(self.prefix + path, json=body, headers=headers or {})
 
     @staticmethod
     def ok(response: Any) -> Any:
@@ -147,7 +152,9 @@ class World:
     def cancel(self, pick: int) -> None:
         orders = self.s4_orders()
         if orders:
-            self.client.get("/cancelorder", query_string={"orderId": orders[pick % len(orders)]})
+            self.client.get(
+                f"{self.prefix}/cancelorder", query_string={"orderId": orders[pick % len(orders)]}
+            )
 
     def temporary(self, pick: int) -> None:
         self.post("/api/v1/order/temporary/", {"service_id": 1012}, self.bearer)
@@ -181,7 +188,7 @@ class World:
 
     def switch(self, pick: int) -> None:
         name = ("virtual", "slow-code", "no-numbers")[pick % 3]
-        self.ok(self.client.put("/_mock/scenario", json={"name": name}))
+        self.ok(self.client.put(f"{self.prefix}/_mock/scenario", json={"name": name}))
 
     @property
     def bearer(self) -> dict[str, str]:
@@ -207,28 +214,47 @@ STEPS: list[str] = [
 ]
 
 
-def reopened(path: Path) -> Simulation:
+def reopened_app(path: Path) -> Flask:
     """A second simulator built from the state file alone (another scenario on the command line,
     as after a restart with other flags: the file wins)."""
     app: Flask = create_app("default", state=path)
     health = app.test_client().get("/_mock/health").get_json()
     assert health["state"] == {"path": str(path), "restored": True}
-    return simulation_of(app)
+    return app
+
+
+def reopened(path: Path) -> Simulation:
+    """The default world of :func:`reopened_app`."""
+    return simulation_of(reopened_app(path))
+
+
+def fingerprints(app: Flask) -> dict[str, dict[str, Any]]:
+    """Every world's fingerprint."""
+    worlds = worlds_of(app)
+    return {name: fingerprint(worlds.find(name)) for name in worlds.names()}
 
 
 def check_round_trip(world: World, steps: list[tuple[str, int]]) -> None:
-    for name, pick in steps:
-        step: Callable[[int], None] = getattr(world, name)
+    check_worlds_round_trip([world], [(0, name, pick) for name, pick in steps])
+
+
+def check_worlds_round_trip(worlds: list[World], steps: list[tuple[int, str, int]]) -> None:
+    """After every step in any world, a simulator built from the file has every world as it
+    is; and the worlds run on from the file as they run on themselves."""
+    app = worlds[0].app
+    for index, name, pick in steps:
+        step: Callable[[int], None] = getattr(worlds[index % len(worlds)], name)
         step(pick)
-        again = reopened(world.path)
-        assert fingerprint(again) == fingerprint(world.sim), f"after {name}({pick})"
-        again.close()
-    again = reopened(world.path)
-    world.sim.scheduler.advance(2 * 86_400)
-    again.scheduler.advance(2 * 86_400)
-    assert fingerprint(again) == fingerprint(world.sim), "running on from the file"
-    again.close()
-    world.sim.close()
+        again = reopened_app(worlds[0].path)
+        assert fingerprints(again) == fingerprints(app), f"after {name}({pick}) in {index}"
+        worlds_of(again).close()
+    again = reopened_app(worlds[0].path)
+    for name in worlds_of(app).names():
+        simulation_of(app, name).scheduler.advance(2 * 86_400)
+        simulation_of(again, name).scheduler.advance(2 * 86_400)
+    assert fingerprints(again) == fingerprints(app), "running on from the file"
+    worlds_of(again).close()
+    worlds_of(app).close()
 
 
 def test_every_kind_of_step_survives_a_restart(tmp_path: Path) -> None:
@@ -262,6 +288,50 @@ def test_any_sequence_of_steps_survives_a_restart(
 ) -> None:
     world = World(tmp_path_factory.mktemp("state") / "state.db")
     check_round_trip(world, steps)
+
+
+@settings(
+    max_examples=8,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=2),
+            st.sampled_from(STEPS),
+            st.integers(min_value=0, max_value=20),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_any_steps_in_several_worlds_survive_a_restart(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[int, str, int]]
+) -> None:
+    default = World(tmp_path_factory.mktemp("state") / "state.db")
+    others = [World(default.path, name, default.app) for name in ("ci-1", "qa.anna")]
+    check_worlds_round_trip([default, *others], steps)
+
+
+def test_a_dropped_world_leaves_the_file_and_a_new_one_of_its_name_starts_afresh(
+    tmp_path: Path,
+) -> None:
+    default = World(tmp_path / "state.db")
+    ci = World(default.path, "ci", default.app)
+    ci.invoice_order(0)
+    ci.temporary(0)
+    assert ci.s4_orders()
+    assert default.client.delete("/_mock/worlds/ci").status_code == 200
+    again = reopened_app(default.path)
+    assert worlds_of(again).names() == ["default"]
+    worlds_of(again).close()
+    fresh = World(default.path, "ci", default.app)
+    assert fresh.s4_orders() == [] and fresh.sv_orders() == []
+    again = reopened_app(default.path)
+    assert fingerprints(again) == fingerprints(default.app)
+    worlds_of(again).close()
+    worlds_of(default.app).close()
 
 
 def test_reset_empties_the_file_too(tmp_path: Path) -> None:
