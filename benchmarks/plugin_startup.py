@@ -2,7 +2,8 @@
 
 Run by hand: ``python benchmarks/plugin_startup.py``. Measures what the session fixture does:
 create the app on the virtual clock, bind waitress to a free port, start its thread, and answer
-GET /_mock/health; then the per-test reset.
+GET /_mock/health; then what each test costs: its world created (as the ``sms_mock`` fixture
+does) and dropped, beside the reset of one shared world that the plugin did before worlds.
 """
 
 from __future__ import annotations
@@ -16,17 +17,22 @@ from mock_server.testing import ControlClient
 from mock_server.testing.server import serving
 
 
-def once() -> tuple[float, float]:
+def once() -> tuple[float, float, float]:
     started = time.perf_counter()
     app = create_app("default", clock="virtual")
     with serving(app) as url:
         with urllib.request.urlopen(f"{url}/_mock/health", timeout=5) as response:
             response.read()
         first = time.perf_counter() - started
+        client = ControlClient(url)
         started = time.perf_counter()
-        ControlClient(url).reset("default")
+        client.create_world("a-test", "default", clock="virtual")
+        client.drop_world("a-test")
+        world = time.perf_counter() - started
+        started = time.perf_counter()
+        client.reset("default")
         reset = time.perf_counter() - started
-    return first, reset
+    return first, world, reset
 
 
 COLD = """
@@ -61,12 +67,15 @@ def main() -> None:
     print(f"cold process: importing the plugin {imported:.0f} ms (at pytest start),")
     print(f"              fixture to first answered request {answered:.0f} ms")
     runs = [once() for _ in range(10)]
-    firsts, resets = [r[0] for r in runs], [r[1] for r in runs]
+    firsts, worlds, resets = [r[0] for r in runs], [r[1] for r in runs], [r[2] for r in runs]
     print(
         f"server start to first answered request: median {statistics.median(firsts) * 1000:.0f} ms,"
         f" max {max(firsts) * 1000:.0f} ms"
     )
-    print(f"reset before a test: median {statistics.median(resets) * 1000:.1f} ms")
+    print(
+        f"a test's world, created and dropped: median {statistics.median(worlds) * 1000:.1f} ms"
+        f" (anchor: a reset of the default world, {statistics.median(resets) * 1000:.1f} ms)"
+    )
 
 
 if __name__ == "__main__":

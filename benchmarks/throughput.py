@@ -226,9 +226,15 @@ def _wrk(wrk: str, base: str, case: Case, path: str, args: argparse.Namespace) -
         ).stdout
     finally:
         os.unlink(script.name)
+    rps, p99, errors = _wrk_stats(out)
+    return Result(rps, _percentile(out, "50%"), p99, errors)
+
+
+def _wrk_stats(out: str) -> tuple[float, float, int]:
+    """Requests per second, p99 in ms and the non-2xx count from wrk's --latency output."""
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", out))
-    return Result(rps, _percentile(out, "50%"), _percentile(out, "99%"), errors)
+    return rps, _percentile(out, "99%"), errors
 
 
 def _percentile(out: str, label: str) -> float:
