@@ -17,10 +17,11 @@ from mock_server.engine.simulation import Simulation
 from mock_server.engine.worlds import WorldLimits, Worlds, WorldSpec
 from mock_server.lightning import LightningNode
 from mock_server.resources import openapi_dir
+from mock_server.spec.api import ApiDefinition
+from mock_server.spec.edge import Edge
 from mock_server.spec.faults import ResetConnections
-from mock_server.spec.pipeline import ApiDefinition, Pipeline
+from mock_server.spec.pipeline import Pipeline
 from mock_server.spec.scenario_check import FaultRuleCheck
-from mock_server.spec.worlds import WorldPaths
 
 if TYPE_CHECKING:
     from mock_server.engine.clock import ClockMode
@@ -55,9 +56,7 @@ def create_app(
     """
     library = library or ScenarioLibrary()
     server_scenario = scenario if isinstance(scenario, Scenario) else library.load(scenario)
-    app = Flask("mock_server")
-    app.config["MAX_CONTENT_LENGTH"] = max_body_bytes
-    pipeline = Pipeline(app, openapi_dir(), strict=strict)
+    pipeline = Pipeline(openapi_dir(), strict=strict)
     for api in APIS:
         pipeline.add_api(api)
     fault_rules = FaultRuleCheck(pipeline.documents).problems
@@ -87,8 +86,11 @@ def create_app(
     pipeline.worlds = Worlds(build_world, worlds)
     if state is not None:
         pipeline.worlds.keep_state(state)
+    # Flask holds the app (its test client, its extensions); every request goes from WSGI
+    # straight to the pipeline.
+    app = Flask("mock_server")
     app.extensions[EXTENSION] = pipeline
-    app.wsgi_app = WorldPaths(ResetConnections(app.wsgi_app))  # type: ignore[method-assign]
+    app.wsgi_app = ResetConnections(Edge(pipeline, max_body_bytes))  # type: ignore[method-assign]
     return app
 
 

@@ -244,8 +244,8 @@ def _show_requests(answer: dict[str, Any]) -> str:
     text = _show_journal(answer["requests"])
     held = answer["held"]
     if held:
-        text += f"\n{len(held)} held by a fault, not answered yet (the journal lists a request"
-        text += " once it is answered):\n"
+        text += f"\n{len(held)} held by a fault, not answered yet (listed above with no status"
+        text += " until they are):\n"
         text += table(
             ("method", "path", "fault", "action", "until", "in"),
             [

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mock_server.control import handlers, sms4sats, smsverify, worlds
-from mock_server.spec.pipeline import ApiDefinition
+from mock_server.spec.api import ApiDefinition
 
 ROUTES = {
     "health": handlers.health,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mock_server.apis.sms4sats.models import Sms4satsBackend
 from mock_server.engine.errors import NotFound, SimulatorError
 from mock_server.lightning import LightningNode, PaymentError
-from mock_server.spec.pipeline import ApiRequest, Reply
+from mock_server.spec.api import ApiRequest, Reply
 
 
 class PaymentRefused(SimulatorError):

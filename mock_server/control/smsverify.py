@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from mock_server.apis.smsverify.errors import OrderNotFound
 from mock_server.apis.smsverify.models import SmsVerifyBackend
-from mock_server.spec.pipeline import ApiRequest, Reply
+from mock_server.spec.api import ApiRequest, Reply
 
 
 def _smsverify(req: ApiRequest) -> SmsVerifyBackend:

@@ -7,7 +7,7 @@ from typing import Any
 from mock_server.control.handlers import ControlError
 from mock_server.engine.scenarios import INLINE, ScenarioError
 from mock_server.engine.worlds import Worlds, WorldSpec
-from mock_server.spec.pipeline import ApiRequest, Reply
+from mock_server.spec.api import ApiRequest, Reply
 
 
 def _worlds(req: ApiRequest) -> Worlds:

@@ -71,6 +71,7 @@ class PayloadTooLarge(SimulatorError):
     status = 413
     message = "request body too large"
     kind = "payload_too_large"
+    deliberate = True  # the simulator's own limit, not an answer the descriptions document
 
 
 class RateLimitExceeded(SimulatorError):

@@ -12,7 +12,7 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -61,7 +61,8 @@ def values_size(values: dict[str, Any]) -> int:
 
 @dataclass
 class ServedRequest:
-    """One request and what the simulator answered."""
+    """One request and what the simulator answered: ``status`` None while it is being answered
+    (a latency fault holds it), 0 when a fault closed the connection instead."""
 
     id: int
     time: str
@@ -71,16 +72,17 @@ class ServedRequest:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Any
-    status: int
+    status: int | None
     response: Any
     operation: str | None = None
     duration_ms: float = 0.0
     fault: dict[str, Any] | None = None  # the fault rule that fired on it, if one did
     size: int = 0  # about how many bytes of JSON it takes (the journal's byte bound)
+    kept: bool = field(default=True, repr=False, compare=False)  # False once dropped out
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        data.pop("size")
+        del data["size"], data["kept"]
         return data
 
 
@@ -113,18 +115,37 @@ class Journal:
         return next(self._ids)
 
     def record(self, entry: ServedRequest) -> None:
-        """Keep ``entry``, dropping the oldest ones while the journal is over either bound."""
+        """Keep ``entry`` (answered, or open: see :meth:`close`), dropping the oldest ones
+        while the journal is over either bound."""
         with self._lock:
             self._entries.append(entry)
             self.bytes += entry.size
-            while len(self._entries) > self.capacity or (
-                self.bytes > self.max_bytes and len(self._entries) > 1
-            ):
-                self.bytes -= self._entries.popleft().size
-                self.dropped += 1
+            self._keep_bounds()
+
+    def close(self, entry: ServedRequest, *, answer_bytes: int = 0, **answered: Any) -> None:
+        """Fill in what was answered to an entry :meth:`record` kept open; ``answer_bytes``
+        more of the byte bound it takes now."""
+        with self._lock:
+            for name, value in answered.items():
+                setattr(entry, name, value)
+            entry.size += answer_bytes
+            if entry.kept:
+                self.bytes += answer_bytes
+                self._keep_bounds()
+
+    def _keep_bounds(self) -> None:
+        while len(self._entries) > self.capacity or (
+            self.bytes > self.max_bytes and len(self._entries) > 1
+        ):
+            gone = self._entries.popleft()
+            gone.kept = False
+            self.bytes -= gone.size
+            self.dropped += 1
 
     def clear(self) -> None:
         with self._lock:
+            for entry in self._entries:
+                entry.kept = False
             self._entries.clear()
             self.dropped = 0
             self.bytes = 0
@@ -145,8 +166,8 @@ class Journal:
 
         ``path`` is an exact path or a glob (``/api/v1/order/*``); ``limit`` keeps the newest N.
         """
-        with self._lock:
-            entries: Iterable[ServedRequest] = list(self._entries)
+        with self._lock:  # copies: an entry being closed is never read half filled in
+            entries: Iterable[ServedRequest] = [replace(e) for e in self._entries]
         matched = [
             e
             for e in entries

@@ -17,11 +17,12 @@ from mock_server.engine.scenarios import Scenario, ScenarioError
 
 if TYPE_CHECKING:
     from mock_server.engine.simulation import Simulation
+    from mock_server.spec.api import ApiDefinition, Reply
     from mock_server.spec.document import Operation, SpecDocument
-    from mock_server.spec.pipeline import ApiDefinition, Reply
 
 SCENARIO_HEADER = "X-Mock-Scenario"
 RESET_KEY = "sms_mock.reset"  # set in the WSGI environ: close the socket instead of answering
+CLOSED = 599  # the status of a reply that is a connection closed without an answer
 INVALID_BODY = (
     "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 )
@@ -56,19 +57,19 @@ def before_handler(
     api: ApiDefinition,
     op: Operation,
     doc: SpecDocument,
-    environ: dict[str, Any],
+    path: str,
 ) -> Reply | None:
-    """Serve the part of a fault that comes before the handler; a Reply ends the request there."""
-    from mock_server.spec.pipeline import Reply
+    """Serve the part of a fault that comes before the handler; a Reply ends the request there
+    (status 599: the connection is closed without an answer)."""
+    from mock_server.spec.api import Reply
 
     action, params = fault.action, fault.params
     if action in ("latency", "timeout"):  # the request waits on the clock, listed as held
-        sim.wait(fault.delay, _held(fault, api, op, environ))
+        sim.wait(fault.delay, _held(fault, api, op, path))
     if action == "latency":
         return None
     if action in ("reset", "timeout"):
-        environ[RESET_KEY] = True
-        return Reply(None, 599)
+        return Reply(None, CLOSED)
     if action == "respond":
         status = int(params["status"])
         headers = {str(k): str(v) for k, v in (params.get("headers") or {}).items()}
@@ -81,14 +82,12 @@ def before_handler(
     return None  # malformed and drift change what the handler answers
 
 
-def _held(
-    fault: Fault, api: ApiDefinition, op: Operation, environ: dict[str, Any]
-) -> dict[str, Any]:
+def _held(fault: Fault, api: ApiDefinition, op: Operation, path: str) -> dict[str, Any]:
     """What GET /_mock/clock says of a request while a fault holds it."""
     return {
         "api": api.name,
         "method": op.method,
-        "path": environ.get("PATH_INFO", op.path),
+        "path": path,
         "operation": op.operation_id,
         "fault": fault.rule,
         "action": fault.action,

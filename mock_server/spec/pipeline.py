@@ -1,25 +1,26 @@
-"""The request pipeline: the descriptions become Flask routes, each bound to a handler.
+"""The request pipeline: every request through the same steps, in one function that reads top to
+bottom (:meth:`Pipeline.handle`), with no web framework in it.
 
-For every request: route (from the description) -> parse and validate -> credentials -> handler
--> response (checked against the description in strict mode) -> journal. Every error, planned or
-not, leaves in the envelope of the API the path belongs to; nothing leaves as a stack trace.
+world -> journal entry opened -> scenario -> faults -> credentials -> rate limit -> validation
+-> handler -> commit -> response check -> journal entry closed.
+
+Routes come from the descriptions (a route exists because an operation does). Every error,
+planned or not, leaves in the envelope of the API the path belongs to; nothing leaves as a
+stack trace. The HTTP edge (:mod:`mock_server.spec.edge`) reads the request and writes the reply.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flask import Flask, Request, Response, g, request
-from flask import g as flask_g
-from flask import request as flask_request
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
-from werkzeug.exceptions import MethodNotAllowed as WerkzeugMethodNotAllowed
-from werkzeug.exceptions import NotFound as WerkzeugNotFound
+from werkzeug.exceptions import MethodNotAllowed as RouteMethodNotAllowed
+from werkzeug.exceptions import NotFound as RouteNotFound
+from werkzeug.routing import Map, MapAdapter, Rule
 
 from mock_server.engine import jsonio
 from mock_server.engine.clock import iso_utc
@@ -32,6 +33,7 @@ from mock_server.engine.errors import (
     SimulatorError,
     StateNotSaved,
 )
+from mock_server.engine.faults import Fault
 from mock_server.engine.journal import (
     ENTRY_OVERHEAD,
     ServedRequest,
@@ -39,85 +41,33 @@ from mock_server.engine.journal import (
     clip_values,
     values_size,
 )
-from mock_server.spec.document import Operation, SpecDocument
-from mock_server.spec.faults import after_handler, before_handler, requested_scenario
-from mock_server.spec.faults import facts as fault_facts
-from mock_server.spec.validation import (
-    RequestValidator,
-    ResponseValidator,
-    registry_for,
+from mock_server.engine.worlds import WORLD_HEADER, BadWorldName, check_name
+from mock_server.spec.api import (
+    ApiDefinition,
+    ApiRequest,
+    BindingError,
+    Handler,
+    Reply,
+    check_binding,
 )
-from mock_server.spec.worlds import world_name
+from mock_server.spec.document import Operation, SpecDocument
+from mock_server.spec.faults import CLOSED, after_handler, before_handler, requested_scenario
+from mock_server.spec.faults import facts as fault_facts
+from mock_server.spec.request import HttpRequest
+from mock_server.spec.validation import RequestValidator, ResponseValidator, registry_for
 
 if TYPE_CHECKING:
+    from mock_server.engine.journal import Journal
     from mock_server.engine.simulation import Simulation
-    from mock_server.engine.store import Backend
     from mock_server.engine.worlds import Worlds
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class Reply:
-    """What a handler answers: a status, a JSON-able body, and headers."""
-
-    body: Any = None
-    status: int = 200
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: str | None = None  # text sent instead of the JSON of ``body`` (a malformed fault)
-
-
-@dataclass
-class ApiRequest:
-    """A validated request as a handler sees it."""
-
-    operation: Operation
-    path: dict[str, Any]
-    query: dict[str, Any]
-    headers: Mapping[str, str]
-    body: Any
-    credentials: dict[str, str]
-    sim: Simulation
-    backend: Backend | None
-    worlds: Worlds | None = None  # every world of the server (the control API's /_mock/worlds)
-
-    def example(self, status: int = 200, name: str | None = None) -> Reply:
-        """The documented example answer for ``status`` (used until a handler simulates)."""
-        return Reply(self.operation.example(status, name), status)
-
-
-Handler = Callable[[ApiRequest], Reply]
-ErrorRenderer = Callable[[SimulatorError, Operation | None], Reply]
-# Checks the credentials a request carries (and its client address, for limits) against the
-# API's state; raises to refuse them.
-Authenticator = Callable[["Simulation", "Backend | None", dict[str, str], str], None]
-
-
-@dataclass(frozen=True)
-class ApiDefinition:
-    """One API the simulator serves: its description, handlers, state and error envelope.
-
-    ``handlers`` is the route table, ``{operationId: handler}``; ``prefix`` claims the paths
-    whose unknown routes and wrong methods this API's envelope answers.
-    """
-
-    name: str
-    spec_file: str
-    handlers: Mapping[str, Handler]
-    render_error: ErrorRenderer
-    prefix: str = "/"
-    backend: Callable[[Simulation], Backend] | None = None
-    authenticate: Authenticator | None = None
-    # A simulated API: journaled, open to faults and to X-Mock-Scenario. The control API is not.
-    simulated: bool = True
-
-
-class BindingError(RuntimeError):
-    """The description and the handlers do not match: the simulator refuses to start."""
-
-
-@dataclass
 class _Bound:
+    """An operation bound to its API, handler and validators."""
+
     api: ApiDefinition
     op: Operation
     handler: Handler
@@ -126,52 +76,37 @@ class _Bound:
     doc: SpecDocument
 
 
-def check_binding(doc: SpecDocument, handlers: Mapping[str, Handler]) -> None:
-    """Every operation has a handler named after it and every handler an operation."""
-    problems: list[str] = []
-    ids = [op.operation_id for op in doc.operations]
-    problems += [
-        f"{op.method} {op.path} has no operationId" for op in doc.operations if not op.operation_id
-    ]
-    problems += [
-        f"operationId {i} is used twice" for i in sorted({i for i in ids if ids.count(i) > 1})
-    ]
-    for op in doc.operations:
-        handler = handlers.get(op.operation_id)
-        if handler is None:
-            problems.append(f"operation {op.operation_id} ({op.method} {op.path}) has no handler")
-        elif (name := getattr(handler, "__name__", repr(handler))) != op.handler_name:
-            problems.append(
-                f"operation {op.operation_id} is bound to {name!r};"
-                f" its handler must be named {op.handler_name}"
-            )
-    problems += [
-        f"handler for {name} has no operation in {doc.path.name}"
-        for name in handlers
-        if name not in ids
-    ]
-    if problems:
-        raise BindingError(
-            f"{doc.path.name} and the {doc.api} handlers disagree:\n  " + "\n  ".join(problems)
-        )
+@dataclass
+class Served:
+    """What the edge sends: a reply, or (``reset``) a connection closed without one."""
+
+    reply: Reply
+    reset: bool = False
+
+
+@dataclass
+class _Route:
+    """Where a request goes: an operation and its path arguments; or, when no operation runs,
+    the error (404, 405) or the answer (OPTIONS, a redirect to the slashed path) instead."""
+
+    bound: _Bound | None
+    args: dict[str, str]
+    error: SimulatorError | None = None
+    reply: Reply | None = None
 
 
 class Pipeline:
-    """Binds APIs to a Flask app and runs every request through the same steps."""
+    """The APIs the simulator serves and the one path every request takes through them."""
 
-    def __init__(self, app: Flask, spec_dir: Path, *, strict: bool = False) -> None:
-        self.app = app
-        self.worlds: Worlds | None = None  # set by the app once its factory can build worlds
+    def __init__(self, spec_dir: Path, *, strict: bool = False) -> None:
         self.spec_dir = spec_dir
         self.strict = strict
+        self.worlds: Worlds | None = None  # set by the app once its factory can build worlds
         self.apis: list[ApiDefinition] = []
         self.documents: list[SpecDocument] = []  # of the simulated APIs: what faults can match
         self._bound: dict[tuple[str, str], _Bound] = {}  # (rule, METHOD) -> bound op
-        app.register_error_handler(HTTPException, self._http_error)
-        app.register_error_handler(SimulatorError, self._simulator_error)
-        app.register_error_handler(Exception, self._unexpected_error)
-        app.before_request(self._started)
-        app.after_request(self._journal)
+        self._map = Map(merge_slashes=False)  # //createorder is no endpoint, not a redirect
+        self._routes: MapAdapter | None = None
 
     def add_api(self, api: ApiDefinition) -> None:
         doc = SpecDocument(self.spec_dir / api.spec_file, api.name)
@@ -194,239 +129,289 @@ class Pipeline:
             )
             rules.setdefault(op.flask_rule, []).append(op.method)
         for rule, methods in rules.items():
-            self.app.add_url_rule(
-                rule,
-                endpoint=f"{api.name}:{rule}",
-                view_func=self._view(rule),
-                methods=methods,
-                # A missing trailing slash reaches the view, which answers as Django does.
-                strict_slashes=not rule.endswith("/"),
+            # A missing trailing slash reaches the route, which answers as Django does.
+            self._map.add(
+                Rule(rule, endpoint=rule, methods=methods, strict_slashes=not rule.endswith("/"))
             )
+        self._routes = self._map.bind("sms-mock")
         self.apis.append(api)
         self.apis.sort(key=lambda a: len(a.prefix), reverse=True)
 
-    # -- serving -------------------------------------------------------------------------
-    def _view(self, rule: str) -> Callable[..., Response]:
-        def view(**path_args: str) -> Response:
-            method = "GET" if request.method == "HEAD" else request.method
-            bound = self._bound[(rule, method)]
-            g.sms_mock_api = bound.api
-            g.sms_mock_bound = bound
-            if rule.endswith("/") and not request.path.endswith("/"):
-                return self._redirect_slash()
-            return self._serve(bound, path_args)
-
-        view.__name__ = f"serve_{rule}"
-        return view
-
-    def _serve(self, bound: _Bound, path_args: dict[str, str]) -> Response:
-        """Faults first (under the request's scenario), then credentials (as the real servers'
-        auth layers do), then the request's shape, then the handler."""
-        sim: Simulation = g.sms_mock_world
-        if not bound.api.simulated:  # the control API: no scenarios, no faults
-            return self._respond(self._handle(sim, bound, path_args), bound)
+    # -- the path of every request ---------------------------------------------------------
+    def handle(self, request: HttpRequest) -> Served:
+        """Serve one request, in DESIGN's order; each step is one method below."""
+        started = time.perf_counter()
+        api = self.api_for_path(request.path)  # whose envelope answers, whatever happens
         try:
-            scenario = requested_scenario(sim, request.headers)
-        except SimulatorError as error:  # about the simulator, not the API: no strict check
-            return self._respond(bound.api.render_error(error, bound.op), None)
-        with sim.requested(scenario):
-            fault = None
-            name = sim.request_scenario().name
-            if sim.faults.armed(name):  # most scenarios have no rules: skip the work
-                raw = request.get_data(cache=True)
-                facts = fault_facts(bound.api.name, bound.op, request.path, request.headers, raw)
-                fault = sim.faults.decide(name, facts)
-            g.sms_mock_fault = fault
-            if fault is not None:
-                try:
-                    early = before_handler(
-                        fault, sim, bound.api, bound.op, bound.doc, request.environ
+            sim = self.find_world(request)  # 1. world
+        except SimulatorError as error:  # no world to journal it in
+            return Served(api.render_error(error, None))
+        route = self.route(request)
+        api = route.bound.api if route.bound is not None else api
+        journal = sim.journal  # the request's, even if a reset starts a new one meanwhile
+        entry = self.open_entry(journal, sim, api, route, request)  # 2. journal entry opened
+        bound = route.bound
+        if bound is None or route.reply is not None:  # no operation runs: 404, 405, OPTIONS...
+            reply = route.reply or api.render_error(route.error or NotFound(), None)
+            self.close_entry(journal, entry, reply, None, started)
+            return Served(reply)
+        fault: Fault | None = None
+        checked = False  # the strict check applies to the API's own answers only
+        try:
+            with sim.requested(self.scenario_of(sim, bound, request)):  # 3. scenario
+                fault = self.decide_fault(sim, bound, request, entry)  # 4. faults
+                reply = self.fault_before_handler(sim, bound, request, fault)
+                if reply is None:
+                    checked = fault is None
+                    credentials = self.credentials(bound, request)  # 5. credentials
+                    backend = sim.backend(api.name) if api.backend is not None else None
+                    self.authenticate(sim, bound, backend, credentials, request)
+                    self.rate_limit(sim, bound, backend, credentials, request)  # 6. rate limit
+                    parsed = self.validate(bound, route.args, request)  # 7. validation
+                    reply = bound.handler(  # 8. handler
+                        ApiRequest(
+                            operation=bound.op,
+                            path=parsed.path,
+                            query=parsed.query,
+                            headers=request.headers,
+                            body=parsed.body,
+                            credentials=credentials,
+                            sim=sim,
+                            backend=backend,
+                            worlds=self.worlds,
+                        )
                     )
-                except SimulatorError as error:  # a rule that cannot be served, said plainly
-                    early = bound.api.render_error(error, bound.op)
-                if early is not None:
-                    return self._respond(early, None)
-            reply = self._handle(sim, bound, path_args)
-            if fault is not None:
-                return self._respond(after_handler(fault, reply), None)
-            return self._respond(reply, bound)
-
-    def _handle(self, sim: Simulation, bound: _Bound, path_args: dict[str, str]) -> Reply:
-        # The proxies resolve a context variable on every attribute: resolve them once here.
-        request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
-        try:
-            credentials = _credentials(bound, request.headers)
-            backend = sim.backend(bound.api.name) if bound.api.backend else None
-            if bound.api.authenticate is not None:
-                client = request.remote_addr or "unknown"
-                bound.api.authenticate(sim, backend, credentials, client)
-            parsed = bound.validator.parse(
-                path=path_args,
-                query={k: request.args.getlist(k) for k in request.args},
-                headers=request.headers,
-                content_type=request.content_type,
-                raw_body=request.get_data(cache=True),
-            )
-            if parsed.body is not None:  # the journal keeps it without parsing it again
-                flask_g.sms_mock_body = parsed.body
-            reply = bound.handler(
-                ApiRequest(
-                    operation=bound.op,
-                    path=parsed.path,
-                    query=parsed.query,
-                    headers=request.headers,
-                    body=parsed.body,
-                    credentials=credentials,
-                    sim=sim,
-                    backend=backend,
-                    worlds=self.worlds,
-                )
-            )
+                    reply = self.fault_after_handler(fault, reply)
         except SimulatorError as error:
-            reply = bound.api.render_error(error, bound.op)
-            flask_g.sms_mock_deliberate = error.deliberate
+            reply = api.render_error(error, bound.op)
+            checked = checked and not error.deliberate
+        except Exception as exc:  # a bug: said plainly, in the API's envelope, and logged
+            log.exception("unexpected error serving %s %s", request.method, request.path)
+            error = SimulatorError(
+                f"internal simulator error ({type(exc).__name__}); see the server log"
+            )
+            reply, checked = api.render_error(error, bound.op), False
+        reply = self.commit(sim, bound, reply)  # 9. commit
+        if checked:
+            reply = self.check_response(bound, reply)  # 10. response check
+        self.close_entry(journal, entry, reply, fault, started)  # 11. journal entry closed
+        return Served(reply, reset=reply.status == CLOSED)
+
+    # -- the steps, in order ---------------------------------------------------------------
+    def find_world(self, request: HttpRequest) -> Simulation:
+        """The world the request names by path or by header (``default`` when neither)."""
+        assert self.worlds is not None, "the app sets the worlds before it serves"
+        from_header = (request.headers.get(WORLD_HEADER) or "").strip() or None
+        named = request.world
+        if named is not None and from_header is not None and from_header != named:
+            raise BadWorldName(
+                f"the path names the world {named!r} and {WORLD_HEADER} names {from_header!r};"
+                " name one world"
+            )
+        name = named if named is not None else from_header
+        return self.worlds.get(None if name is None else check_name(name))
+
+    def route(self, request: HttpRequest) -> _Route:
+        """The operation the method and path name (HEAD is GET), or why there is none."""
+        assert self._routes is not None, "no API is bound"
+        method = "GET" if request.method == "HEAD" else request.method
         try:
-            sim.commit()  # with a state file: what this request changed is kept first
-        except StateNotSaved as error:  # a 5xx, never an answer that claims it was kept
-            reply = bound.api.render_error(error, bound.op)
-            flask_g.sms_mock_deliberate = True
-        return reply
+            rule, args = self._routes.match(request.path, request.method)
+        except RouteMethodNotAllowed as exc:
+            allowed = sorted({*(exc.valid_methods or []), "OPTIONS"})
+            if request.method == "OPTIONS":  # what any method of this path may be asked
+                return _Route(None, {}, reply=Reply(None, 200, {"Allow": ", ".join(allowed)}))
+            return _Route(None, {}, MethodNotAllowed(allowed))
+        except RouteNotFound:
+            message = f"no such endpoint: {request.method} {request.path}"
+            return _Route(None, {}, NotFound(message))
+        bound = self._bound[(str(rule), method)]
+        if rule.endswith("/") and not request.path.endswith("/"):  # as Django's APPEND_SLASH
+            query = f"?{request.query_string}" if request.query_string else ""
+            location = request.root + request.path + "/" + query
+            headers = {"Location": location, "Content-Type": "text/html; charset=utf-8"}
+            return _Route(bound, args, reply=Reply(None, 301, headers))
+        return _Route(bound, args)
 
     @staticmethod
-    def _redirect_slash() -> Response:
-        """A path documented with a trailing slash, asked without it: a 301 to the slashed
-        path with an empty body, as Django's APPEND_SLASH answers (a POST's body is lost)."""
-        query = request.query_string.decode("latin-1")
-        location = request.script_root + request.path + "/" + (f"?{query}" if query else "")
-        g.sms_mock_reply = Reply(None, 301)
-        return Response("", status=301, headers={"Location": location})
+    def open_entry(
+        journal: Journal, sim: Simulation, api: ApiDefinition, route: _Route, request: HttpRequest
+    ) -> ServedRequest | None:
+        """The journal entry of a simulated API's request, kept at once: a request a fault
+        holds is listed while it waits."""
+        if not api.simulated:
+            return None
+        bound = route.bound
+        limit = journal.entry_bytes
+        headers = clip_values(_journal_headers(request.headers))
+        query = clip_values(request.query)
+        body, body_size = _journal_body(request, journal)
+        path = clip(request.path, limit)
+        entry = ServedRequest(
+            id=journal.next_id(),
+            time=iso_utc(sim.clock.now()),
+            api=api.name,
+            method=request.method,
+            path=path,
+            query=query,
+            headers=headers,
+            body=body,
+            status=None,
+            response=None,
+            operation=bound.op.operation_id if bound is not None else None,
+            size=ENTRY_OVERHEAD
+            + len(path)
+            + values_size(headers)
+            + values_size(query)
+            + min(body_size, limit),
+        )
+        journal.record(entry)
+        return entry
 
-    def _respond(self, reply: Reply, bound: _Bound | None) -> Response:
-        if self.strict and bound is not None and not getattr(g, "sms_mock_deliberate", False):
-            problems = bound.responses.problems(reply.status, reply.body, reply.headers)
-            if problems:
-                log.error("response of %s does not conform: %s", bound.op.operation_id, problems)
-                reply = bound.api.render_error(
-                    SimulatorError(
-                        f"strict mode: the response of {bound.op.operation_id} does not conform "
-                        f"to {bound.doc.path.name}: " + "; ".join(problems)
-                    ),
-                    bound.op,
-                )
-        g.sms_mock_reply = reply
-        if reply.raw is not None:
-            text = reply.raw
-        else:
-            text = "" if reply.body is None else jsonio.dumps(reply.body)
-        response = Response(text, status=reply.status, mimetype="application/json")
-        for name, value in reply.headers.items():
-            response.headers[name] = value
-        return response
+    @staticmethod
+    def scenario_of(sim: Simulation, bound: _Bound, request: HttpRequest) -> Any:
+        """The scenario X-Mock-Scenario names for this request (None: the world's own)."""
+        return requested_scenario(sim, request.headers) if bound.api.simulated else None
 
-    # -- errors --------------------------------------------------------------------------
+    @staticmethod
+    def decide_fault(
+        sim: Simulation, bound: _Bound, request: HttpRequest, entry: ServedRequest | None
+    ) -> Fault | None:
+        """The fault rule of the request's scenario that fires on it, if any."""
+        name = sim.request_scenario().name
+        if not bound.api.simulated or not sim.faults.armed(name):  # most scenarios have none
+            return None
+        facts = fault_facts(bound.api.name, bound.op, request.path, request.headers, request.body)
+        fault = sim.faults.decide(name, facts)
+        if fault is not None and entry is not None:
+            entry.fault = fault.describe()
+        return fault
+
+    @staticmethod
+    def fault_before_handler(
+        sim: Simulation, bound: _Bound, request: HttpRequest, fault: Fault | None
+    ) -> Reply | None:
+        """A fault's wait, or its answer instead of the handler's (a reply ends the request)."""
+        if fault is None:
+            return None
+        try:
+            return before_handler(fault, sim, bound.api, bound.op, bound.doc, request.path)
+        except SimulatorError as error:  # a rule that cannot be served, said plainly
+            return bound.api.render_error(error, bound.op)
+
+    @staticmethod
+    def fault_after_handler(fault: Fault | None, reply: Reply) -> Reply:
+        """A fault's change to the handler's answer (a drifted field, a broken body)."""
+        return after_handler(fault, reply) if fault is not None else reply
+
+    @staticmethod
+    def credentials(bound: _Bound, request: HttpRequest) -> dict[str, str]:
+        """The credentials of the first security requirement the request meets."""
+        return _credentials(bound, request.headers)
+
+    @staticmethod
+    def authenticate(
+        sim: Simulation,
+        bound: _Bound,
+        backend: Any,
+        credentials: dict[str, str],
+        request: HttpRequest,
+    ) -> None:
+        """The API's own check of the credentials (a known key, the control token)."""
+        if bound.api.authenticate is not None:
+            bound.api.authenticate(sim, backend, credentials, request.client)
+
+    @staticmethod
+    def rate_limit(
+        sim: Simulation,
+        bound: _Bound,
+        backend: Any,
+        credentials: dict[str, str],
+        request: HttpRequest,
+    ) -> None:
+        """The request counted against the scenario's rate limit, per key or per client."""
+        if bound.api.rate_limit is not None:
+            bound.api.rate_limit(sim, backend, credentials, request.client)
+
+    @staticmethod
+    def validate(bound: _Bound, args: dict[str, str], request: HttpRequest) -> Any:
+        """The request's parameters and body against the operation's description."""
+        if request.body_too_large:
+            limit = request.body_problem.description if request.body_problem else ""
+            raise PayloadTooLarge(f"request body too large ({limit})")
+        if request.body_problem is not None:
+            raise InvalidRequest(request.body_problem.description or "the body could not be read")
+        return bound.validator.parse(
+            path=args,
+            query=request.query,
+            headers=request.headers,
+            content_type=request.content_type,
+            raw_body=request.body,
+        )
+
+    @staticmethod
+    def commit(sim: Simulation, bound: _Bound, reply: Reply) -> Reply:
+        """With a state file, what the request changed is kept before it is answered; a 5xx
+        when it cannot be, never an answer that claims it was kept."""
+        try:
+            sim.commit()
+        except StateNotSaved as error:
+            return bound.api.render_error(error, bound.op)
+        return reply
+
+    def check_response(self, bound: _Bound, reply: Reply) -> Reply:
+        """In strict mode, an answer that does not fit the description is a 500 saying why."""
+        if not self.strict:
+            return reply
+        problems = bound.responses.problems(reply.status, reply.body, reply.headers)
+        if not problems:
+            return reply
+        log.error("response of %s does not conform: %s", bound.op.operation_id, problems)
+        return bound.api.render_error(
+            SimulatorError(
+                f"strict mode: the response of {bound.op.operation_id} does not conform "
+                f"to {bound.doc.path.name}: " + "; ".join(problems)
+            ),
+            bound.op,
+        )
+
+    @staticmethod
+    def close_entry(
+        journal: Journal,
+        entry: ServedRequest | None,
+        reply: Reply,
+        fault: Fault | None,
+        started: float,
+    ) -> None:
+        """What was answered, into the journal entry opened for the request."""
+        if entry is None:
+            return
+        limit = journal.entry_bytes
+        text = encode(reply)
+        answer_size = len(text.encode("utf-8")) if text else 0
+        answer = reply.body if answer_size <= limit else clip(text[:limit], limit, answer_size)
+        journal.close(
+            entry,
+            answer_bytes=min(answer_size, limit),
+            status=0 if reply.status == CLOSED else reply.status,
+            response=answer,
+            fault=fault.describe() if fault else None,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+        )
+
+    # -- helpers ---------------------------------------------------------------------------
     def api_for_path(self, path: str) -> ApiDefinition:
         for api in self.apis:  # longest prefix first
             if path.startswith(api.prefix):
                 return api
         return self.apis[-1]
 
-    def _http_error(self, exc: HTTPException) -> Response:
-        api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
-        g.sms_mock_api = api
-        bound = self._current_bound()
-        error: SimulatorError
-        if isinstance(exc, WerkzeugNotFound):
-            error = NotFound(f"no such endpoint: {request.method} {request.path}")
-        elif isinstance(exc, WerkzeugMethodNotAllowed):
-            error = MethodNotAllowed(sorted(exc.valid_methods or []))
-        elif isinstance(exc, RequestEntityTooLarge):
-            limit = self.app.config.get("MAX_CONTENT_LENGTH")
-            error = PayloadTooLarge(f"request body too large (the limit is {limit} bytes)")
-        elif exc.code is not None and 400 <= exc.code < 500:
-            error = InvalidRequest(exc.description or exc.name, status=exc.code)
-        else:
-            error = SimulatorError(exc.description or exc.name, status=exc.code or 500)
-        return self._respond(api.render_error(error, bound.op if bound else None), None)
 
-    def _simulator_error(self, error: SimulatorError) -> Response:
-        """An error before any route is served (the request names a world that cannot be)."""
-        api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
-        g.sms_mock_api = api
-        bound = self._current_bound()
-        return self._respond(api.render_error(error, bound.op if bound else None), None)
-
-    def _unexpected_error(self, exc: Exception) -> Response:
-        log.exception("unexpected error serving %s %s", request.method, request.path)
-        api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
-        bound = self._current_bound()
-        error = SimulatorError(
-            f"internal simulator error ({type(exc).__name__}); see the server log"
-        )
-        return self._respond(api.render_error(error, bound.op if bound else None), None)
-
-    @staticmethod
-    def _current_bound() -> _Bound | None:
-        return getattr(g, "sms_mock_bound", None)
-
-    # -- journal -------------------------------------------------------------------------
-    def _started(self) -> None:
-        """The request's world first: everything after it reads and changes that world."""
-        g.sms_mock_started = time.perf_counter()
-        assert self.worlds is not None, "the app sets the worlds before it serves"
-        g.sms_mock_world = self.worlds.get(world_name(request.environ, request.headers))
-
-    def _journal(self, response: Response) -> Response:
-        g = flask_g._get_current_object()  # type: ignore[attr-defined]
-        request: Request = flask_request._get_current_object()  # type: ignore[attr-defined]
-        api = getattr(g, "sms_mock_api", None) or self.api_for_path(request.path)
-        sim: Simulation | None = g.get("sms_mock_world")
-        if not api.simulated or sim is None:  # no world: the request named one that cannot be
-            return response
-        started = getattr(g, "sms_mock_started", None)
-        reply = getattr(g, "sms_mock_reply", None)
-        journal = sim.journal
-        fault = getattr(g, "sms_mock_fault", None)
-        limit = journal.entry_bytes
-        headers = clip_values(_journal_headers(request.headers))
-        query = clip_values({k: request.args.getlist(k) for k in request.args})
-        body, body_size = _journal_body(request, g.get("sms_mock_body"), limit)
-        answer_size = response.content_length or 0
-        if answer_size <= limit:
-            answer = reply.body if reply is not None else None
-        else:
-            answer = clip(
-                response.get_data()[:limit].decode("utf-8", "replace"), limit, answer_size
-            )
-        path = clip(request.path, limit)
-        size = (
-            ENTRY_OVERHEAD
-            + len(path)
-            + values_size(headers)
-            + values_size(query)
-            + min(body_size, limit)
-            + min(answer_size, limit)
-        )
-        journal.record(
-            ServedRequest(
-                id=journal.next_id(),
-                time=iso_utc(sim.clock.now()),
-                api=api.name,
-                method=request.method,
-                path=path,
-                query=query,
-                headers=headers,
-                body=body,
-                status=0
-                if fault and fault.action in ("reset", "timeout")
-                else response.status_code,
-                response=answer,
-                fault=fault.describe() if fault else None,
-                operation=bound.op.operation_id if (bound := g.get("sms_mock_bound")) else None,
-                duration_ms=round((time.perf_counter() - started) * 1000, 3) if started else 0.0,
-                size=size,
-            )
-        )
-        return response
+def encode(reply: Reply) -> str:
+    """The text a reply's body is sent as."""
+    if reply.raw is not None:
+        return reply.raw
+    return "" if reply.body is None else jsonio.dumps(reply.body)
 
 
 def _credentials(bound: _Bound, headers: Mapping[str, str]) -> dict[str, str]:
@@ -488,21 +473,18 @@ def mask_secret(value: str) -> str:
     return f"{scheme} {masked}" if scheme else masked
 
 
-def _journal_body(request: Request, parsed: Any, limit: int) -> tuple[Any, int]:
-    """The request body as the journal keeps it, and its size in bytes: the parsed JSON when
-    the body is within ``limit``, else its first ``limit`` bytes as text and a marker."""
-    try:
-        data = request.get_data(cache=True)
-    except RequestEntityTooLarge:
+def _journal_body(request: HttpRequest, journal: Journal) -> tuple[Any, int]:
+    """The request body as the journal keeps it, and its size in bytes: its JSON when the body
+    is within the journal's limit, else its first bytes as text and a marker."""
+    limit = journal.entry_bytes
+    if request.body_too_large:
         return "<too large>", 0
+    data = request.body
     if not data:
         return None, 0
-    if len(data) <= limit:
-        if parsed is not None:
-            return parsed, len(data)
-        if request.is_json:
-            try:
-                return jsonio.loads(data), len(data)
-            except jsonio.JsonError:
-                pass
+    if len(data) <= limit and request.is_json:
+        try:
+            return jsonio.loads(data), len(data)
+        except jsonio.JsonError:
+            pass
     return clip(data[:limit].decode("utf-8", "replace"), limit, len(data)), len(data)

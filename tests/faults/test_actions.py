@@ -139,10 +139,15 @@ def test_latency_holds_the_answer_until_the_clock_has_moved(faulty: Faulty) -> N
     faulty.wait_until_parked()
     faulty.advance(2.9)
     assert answers == [] and faulty.parked() == 1
+    [held] = faulty.journal()  # listed while it waits: no status, no answer yet, its fault
+    assert (held["path"], held["status"], held["response"]) == ("/price", None, None)
+    assert held["fault"] == {"rule": "faults[0]", "action": "latency", "delay": 3.0}
     faulty.advance(0.1)
     client.join(timeout=5)
     assert answers[0].status_code == 200 and answers[0].json()["receive"] == "3000"
     [entry] = faulty.journal()
+    assert entry["id"] == held["id"] and entry["status"] == 200
+    assert entry["response"]["receive"] == "3000"
     assert entry["fault"] == {"rule": "faults[0]", "action": "latency", "delay": 3.0}
 
 

@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from flask import Flask
 
 from mock_server.apis.sms4sats.routes import ROUTES as SMS4SATS_ROUTES
 from mock_server.apis.smsverify.routes import ROUTES as SMSVERIFY_ROUTES
 from mock_server.app import APIS
 from mock_server.control.routes import ROUTES as CONTROL_ROUTES
 from mock_server.resources import openapi_dir
+from mock_server.spec.api import ApiDefinition, ApiRequest, BindingError, Reply
 from mock_server.spec.document import SpecDocument, snake_case
-from mock_server.spec.pipeline import ApiDefinition, ApiRequest, BindingError, Pipeline, Reply
+from mock_server.spec.pipeline import Pipeline
 from tests.support import FILES
 
 
 def _pipeline() -> Pipeline:
-    return Pipeline(Flask("t"), openapi_dir())
+    return Pipeline(openapi_dir())
 
 
 def _api(handlers: dict) -> ApiDefinition:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from mock_server.engine.errors import SimulatorError
-from mock_server.spec.pipeline import Reply
+from mock_server.spec.api import Reply
 
 if TYPE_CHECKING:
     from mock_server.spec.document import Operation

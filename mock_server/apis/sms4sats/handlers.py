@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from mock_server.apis.sms4sats.catalog import AUTO_SELECT_CC, COUNTRIES
 from mock_server.apis.sms4sats.models import Sms4satsBackend
 from mock_server.apis.sms4sats.orders import Order
-from mock_server.spec.pipeline import ApiRequest, Reply
+from mock_server.spec.api import ApiRequest, Reply
 
 if TYPE_CHECKING:
     from mock_server.engine.simulation import Simulation
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 API_KEY = "ApiKey"
 
 
-def authenticate(
+def rate_limit(
     sim: Simulation, backend: Backend | None, credentials: dict[str, str], client: str
 ) -> None:
     """sms4sats checks no key up front; a scenario may limit the rate per client address."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mock_server.apis.sms4sats import handlers
 from mock_server.apis.sms4sats.errors import render_error
 from mock_server.apis.sms4sats.models import Sms4satsBackend
-from mock_server.spec.pipeline import ApiDefinition
+from mock_server.spec.api import ApiDefinition
 
 ROUTES = {
     "getAvailability": handlers.get_availability,
@@ -30,5 +30,5 @@ SMS4SATS_API = ApiDefinition(
     render_error=render_error,
     prefix="/",
     backend=Sms4satsBackend,
-    authenticate=handlers.authenticate,
+    rate_limit=handlers.rate_limit,
 )

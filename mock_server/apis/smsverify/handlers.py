@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mock_server.apis.smsverify.catalog import Product
 from mock_server.apis.smsverify.models import Order, SmsVerifyBackend
 from mock_server.engine.clock import iso_utc
-from mock_server.spec.pipeline import ApiRequest, Reply
+from mock_server.spec.api import ApiRequest, Reply
 
 if TYPE_CHECKING:
     from mock_server.engine.simulation import Simulation
@@ -21,9 +21,17 @@ BEARER = "BearerAuth"
 def authenticate(
     sim: Simulation, backend: Backend | None, credentials: dict[str, str], client: str
 ) -> None:
-    """Every /api/v1 call needs the Bearer key of a known account, within its rate limit."""
+    """Every /api/v1 call needs the Bearer key of a known account (401 otherwise)."""
     assert isinstance(backend, SmsVerifyBackend)
-    backend.authenticate(credentials[BEARER])
+    backend.account(credentials[BEARER])
+
+
+def rate_limit(
+    sim: Simulation, backend: Backend | None, credentials: dict[str, str], client: str
+) -> None:
+    """At most 60 requests a minute per key (the scenario's numbers); 429 over them."""
+    assert isinstance(backend, SmsVerifyBackend)
+    backend.count_request(credentials[BEARER])
 
 
 def _backend(req: ApiRequest) -> SmsVerifyBackend:

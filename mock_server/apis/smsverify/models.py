@@ -167,19 +167,14 @@ class SmsVerifyBackend(Backend):
         return self.sim.clock.timestamp()
 
     # -- accounts and the wallet ---------------------------------------------------------
-    def authenticate(self, api_key: str) -> Account:
-        """The key's account, counted against the rate limit: 401 unknown, 429 over the limit."""
-        with self.sim.lock:
-            account = self.accounts.get(api_key)
-            if account is None:
-                raise InvalidApiKey()
-            rate = self.settings.rate_limit
-            if rate.enabled:
-                bucket = self.sim.request_scenario().name
-                decision = self.limits.check(bucket, api_key, rate.limit, rate.window, self.now)
-                if not decision.allowed:
-                    raise RateLimited(rate.limit, rate.window, decision.retry_after)
-            return account
+    def count_request(self, api_key: str) -> None:
+        """A request of ``api_key`` counted against the scenario's rate limit; 429 over it."""
+        rate = self.settings.rate_limit
+        if rate.enabled:
+            bucket = self.sim.request_scenario().name
+            decision = self.limits.check(bucket, api_key, rate.limit, rate.window, self.now)
+            if not decision.allowed:
+                raise RateLimited(rate.limit, rate.window, decision.retry_after)
 
     def account(self, api_key: str) -> Account:
         with self.sim.lock:

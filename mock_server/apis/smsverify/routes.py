@@ -5,7 +5,7 @@ from __future__ import annotations
 from mock_server.apis.smsverify import handlers
 from mock_server.apis.smsverify.errors import render_error
 from mock_server.apis.smsverify.models import SmsVerifyBackend
-from mock_server.spec.pipeline import ApiDefinition
+from mock_server.spec.api import ApiDefinition
 
 ROUTES = {
     "getBalance": handlers.get_balance,
@@ -39,4 +39,5 @@ SMSVERIFY_API = ApiDefinition(
     prefix="/api/",
     backend=SmsVerifyBackend,
     authenticate=handlers.authenticate,
+    rate_limit=handlers.rate_limit,
 )
