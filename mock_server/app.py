@@ -8,15 +8,14 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from mock_server.apis.sms4sats import SMS4SATS_API
-from mock_server.apis.smsverify import SMSVERIFY_API
-from mock_server.control import CONTROL_API
+from mock_server.control import control_api
 from mock_server.engine.clock import Clock
 from mock_server.engine.scenarios import Scenario, ScenarioLibrary
 from mock_server.engine.simulation import Simulation
 from mock_server.engine.worlds import WorldLimits, Worlds, WorldSpec
 from mock_server.lightning import LightningNode
 from mock_server.resources import openapi_dir
+from mock_server.services import SERVICES
 from mock_server.spec.api import ApiDefinition
 from mock_server.spec.edge import Edge
 from mock_server.spec.faults import ResetConnections
@@ -27,7 +26,8 @@ if TYPE_CHECKING:
     from mock_server.engine.clock import ClockMode
 
 MAX_BODY_BYTES = 1024 * 1024
-APIS: tuple[ApiDefinition, ...] = (SMS4SATS_API, SMSVERIFY_API, CONTROL_API)
+SIMULATED: tuple[ApiDefinition, ...] = tuple(service.api() for service in SERVICES.values())
+APIS: tuple[ApiDefinition, ...] = (*SIMULATED, control_api(SIMULATED))
 EXTENSION = "sms_mock"
 
 

@@ -18,7 +18,7 @@ from mock_server.engine.clock import CLOCK_MODES
 from mock_server.engine.persistence import StateFileError
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
 from mock_server.engine.worlds import WorldLimits
-from mock_server.services import REAL_URLS
+from mock_server.services import SERVICES
 from mock_server.serving import ServerLimits
 from mock_server.shell import add_commands as add_shell_commands
 from mock_server.shell import negative_durations_as_values
@@ -179,15 +179,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_service_options(parser: argparse.ArgumentParser) -> None:
     """What drift and contract share: which service, its key, what it may cost, the reports."""
-    parser.add_argument("--api", required=True, choices=("sms4sats", "smsverify"))
+    parser.add_argument("--api", required=True, choices=tuple(SERVICES))
     parser.add_argument(
         "--base-url",
-        help=f"default: the real service ({REAL_URLS['sms4sats']} or {REAL_URLS['smsverify']});"
-        " for smsverify the host root or its /api/v1 both work",
+        help="default: the real service ("
+        + " or ".join(s.real_url for s in SERVICES.values())
+        + "); the host root or the API's own root (its /api/v1) both work",
     )
     parser.add_argument(
         "--api-key",
-        help="X-API-Key or Bearer key (default: $SMS4SATS_API_KEY / $SMSVERIFY_API_KEY)",
+        help="the API's key (default: "
+        + " / ".join(f"${s.key_variable}" for s in SERVICES.values())
+        + ")",
     )
     parser.add_argument(
         "--allow-orders", action="store_true", help="create sms4sats orders (unpaid invoices only)"
@@ -354,9 +357,7 @@ def _against_service(
 
     from mock_server.drift.runner import Unreachable
 
-    key = args.api_key or os.environ.get(
-        "SMS4SATS_API_KEY" if args.api == "sms4sats" else "SMSVERIFY_API_KEY"
-    )
+    key = args.api_key or os.environ.get(SERVICES[args.api].key_variable)
     try:
         limit = Decimal(args.max_spend)
     except InvalidOperation:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mock_server.engine.scenarios import INLINE
+from mock_server.services import SERVICES
 from mock_server.testing.client import (
     DEFAULT_URL,
     ControlClient,
@@ -19,7 +20,6 @@ from mock_server.testing.client import (
     SimulatorUnavailable,
 )
 
-SMS4SATS_ORDER = re.compile(r"^[0-9a-fA-F]{64}$")
 URL_VARIABLE = "SMS_MOCK_URL"
 WORLD_VARIABLE = "SMS_MOCK_WORLD"
 CALLBACK_STATES = ("pending", "delivered", "failed", "refused", "dropped")
@@ -63,7 +63,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     _register(deliver, _deliver, _show_mapping)
 
     journal = commands.add_parser("requests", help="the request journal")
-    journal.add_argument("--api", choices=("sms4sats", "smsverify"))
+    journal.add_argument("--api", choices=tuple(SERVICES))
     journal.add_argument("--method")
     journal.add_argument("--path", help="an exact path or a glob (/api/v1/order/*)")
     journal.add_argument("--operation", help="an operationId (getOrderStatus)")
@@ -73,7 +73,7 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     callbacks = commands.add_parser(
         "callbacks", help="the callbacks and webhooks sent, with their attempts"
     )
-    callbacks.add_argument("--api", choices=("sms4sats", "smsverify"))
+    callbacks.add_argument("--api", choices=tuple(SERVICES))
     callbacks.add_argument("--state", choices=CALLBACK_STATES)
     _register(callbacks, _callbacks, _show_callbacks)
 
@@ -161,9 +161,12 @@ def _advance(client: ControlClient, args: argparse.Namespace) -> Any:
 
 
 def _deliver(client: ControlClient, args: argparse.Namespace) -> Any:
-    if SMS4SATS_ORDER.match(args.order_id):
-        return client.deliver_code(args.order_id, args.code)
-    return client.deliver_sms(args.order_id, otp=args.code)
+    """To the service whose order ids look like this one (an sms4sats payment hash, a
+    smsVerificationService number)."""
+    owner = next((s for s in SERVICES.values() if s.owns_order(args.order_id)), None)
+    if owner is None:
+        raise ControlError(400, f"{args.order_id!r} is no order id of {', '.join(SERVICES)}")
+    return client.deliver(owner.name, args.order_id, **{owner.code_field: args.code})
 
 
 def _requests(client: ControlClient, args: argparse.Namespace) -> Any:

@@ -17,9 +17,9 @@ from xml.etree import ElementTree as ET
 
 from mock_server.contract import BUDGET_SPENT, plan
 from mock_server.drift.probes import SPEND
-from mock_server.drift.runner import DESCRIPTIONS, Unreachable
+from mock_server.drift.runner import Unreachable
 from mock_server.resources import openapi_dir, schemathesis_config
-from mock_server.services import service_root
+from mock_server.services import SERVICES, service_root
 
 PHASES = "examples,coverage,fuzzing"  # the CI suite's; its stateful runs follow links that order
 PER_MINUTE = {"sms4sats": 60, "smsverify": 50}  # smsVerificationService allows 60 a minute
@@ -113,7 +113,7 @@ def _schemathesis(
         junit, count = work / "junit.xml", work / "count"
         command = [
             sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
-            "run", str(openapi_dir() / DESCRIPTIONS[api]), "--url", root,
+            "run", str(openapi_dir() / SERVICES[api].spec_file), "--url", root,
             "--phases", PHASES, "--max-examples", str(_examples(budget, step)), "--workers", "1",
             "--rate-limit", "auto", "--request-timeout", str(timeout),
             "--suppress-health-check", "all", "--warnings", "off",

@@ -1,3 +1,5 @@
-from mock_server.control.routes import CONTROL_API
+"""The control API (/_mock): the simulator's own routes, and each API's from its package."""
 
-__all__ = ["CONTROL_API"]
+from mock_server.control.routes import control_api
+
+__all__ = ["control_api"]

@@ -13,9 +13,10 @@ from mock_server.engine.clock import ClockError, parse_duration, parse_iso
 from mock_server.engine.errors import InvalidRequest, MissingCredentials, SimulatorError
 from mock_server.engine.scenarios import INLINE, ScenarioError
 from mock_server.engine.simulation import Simulation
+from mock_server.services import SERVICES
 from mock_server.spec.api import ApiRequest, Reply
 
-API_ROOTS = {"sms4sats": "/", "smsverify": "/api/v1/", "control": "/_mock/"}
+API_ROOTS = {**{name: s.root for name, s in SERVICES.items()}, "control": "/_mock/"}
 
 
 class ControlError(InvalidRequest):

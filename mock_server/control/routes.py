@@ -1,11 +1,14 @@
-"""The whole /_mock surface in one table: ``{operationId: handler}`` for openapi/control.yaml."""
+"""The whole /_mock surface: the simulator's own routes and every API's, one table for
+openapi/control.yaml."""
 
 from __future__ import annotations
 
-from mock_server.control import handlers, sms4sats, smsverify, worlds
-from mock_server.spec.api import ApiDefinition
+from collections.abc import Iterable
 
-ROUTES = {
+from mock_server.control import handlers, worlds
+from mock_server.spec.api import ApiDefinition, Handler
+
+ROUTES: dict[str, Handler] = {
     "health": handlers.health,
     "reset": handlers.reset,
     "listWorlds": worlds.list_worlds,
@@ -20,23 +23,20 @@ ROUTES = {
     "listRequests": handlers.list_requests,
     "clearRequests": handlers.clear_requests,
     "listCallbacks": handlers.list_callbacks,
-    "payInvoice": sms4sats.pay_invoice,
-    "getInvoice": sms4sats.get_invoice,
-    "getSms4satsOrder": sms4sats.get_sms4sats_order,
-    "deliverCode": sms4sats.deliver_code,
-    "addSms4satsAccount": sms4sats.add_sms4sats_account,
-    "listReferrals": sms4sats.list_referrals,
-    "getSmsverifyOrder": smsverify.get_smsverify_order,
-    "deliverSms": smsverify.deliver_sms,
-    "addSmsverifyAccount": smsverify.add_smsverify_account,
 }
 
-CONTROL_API = ApiDefinition(
-    name="control",
-    spec_file="control.yaml",
-    handlers=ROUTES,
-    render_error=handlers.render_error,
-    prefix="/_mock",
-    simulated=False,
-    authenticate=handlers.authenticate,
-)
+
+def control_api(apis: Iterable[ApiDefinition]) -> ApiDefinition:
+    """The control API of a simulator serving ``apis``: its own routes and theirs."""
+    routes = dict(ROUTES)
+    for api in apis:
+        routes.update(api.control)
+    return ApiDefinition(
+        name="control",
+        spec_file="control.yaml",
+        handlers=routes,
+        render_error=handlers.render_error,
+        prefix="/_mock",
+        simulated=False,
+        authenticate=handlers.authenticate,
+    )

@@ -13,10 +13,9 @@ from typing import Any
 from mock_server.drift.compare import NOT_JSON, Difference, compare_response
 from mock_server.drift.probes import ORDERS, PROBES, SPEND, Probe, Results
 from mock_server.resources import openapi_dir
-from mock_server.services import service_root
-from mock_server.spec.document import SpecDocument
+from mock_server.services import SERVICES, Service
+from mock_server.spec.document import Operation, SpecDocument
 
-DESCRIPTIONS = {"sms4sats": "sms4sats.yaml", "smsverify": "smsverificationservice.yaml"}
 USER_AGENT = "sms-mock drift"
 
 
@@ -55,19 +54,23 @@ def run_drift(
     timeout: float = 20.0,
 ) -> DriftRun:
     """Probe ``api`` at ``base_url`` (the real service by default) and compare every answer."""
-    doc = SpecDocument(openapi_dir() / DESCRIPTIONS[api], api)
+    service = SERVICES[api]
+    doc = SpecDocument(openapi_dir() / service.spec_file, api)
     operations = {op.operation_id: op for op in doc.operations}
-    run = DriftRun(api, service_root(api, base_url))
+    needs_key = {op.operation_id for op in doc.operations if needs_credentials(op)}
+    run = DriftRun(api, service.service_root(base_url))
     answers: Results = {}
     for probe in PROBES[api](answers):
         result = ProbeResult(probe)
         run.results.append(result)
-        reason = _why_not(probe, api_key, allow_orders, allow_spend, run.spent, max_spend)
+        reason = _why_not(
+            probe, needs_key, api_key, allow_orders, allow_spend, run.spent, max_spend
+        )
         if reason:
             result.skipped = reason
             continue
         op = operations[probe.operation]
-        status, content_type, body = _send(run.base_url, api, probe, api_key, timeout)
+        status, content_type, body = _send(run.base_url, service, probe, api_key, timeout)
         result.status = status
         answers[probe.name] = body
         if probe.needs == SPEND and 200 <= status < 300:
@@ -78,10 +81,21 @@ def run_drift(
     return run
 
 
+def needs_credentials(op: Operation) -> bool:
+    """Whether the description lets the operation be called only with credentials."""
+    return bool(op.security) and all(op.security)
+
+
 def _why_not(
-    probe: Probe, key: str | None, orders: bool, spend: bool, spent: Decimal, limit: Decimal
+    probe: Probe,
+    needs_key: set[str],
+    key: str | None,
+    orders: bool,
+    spend: bool,
+    spent: Decimal,
+    limit: Decimal,
 ) -> str | None:
-    if probe.credentials and key is None and probe.operation in _NEEDS_KEY:
+    if probe.credentials and key is None and probe.operation in needs_key:
         return "needs --api-key"
     if probe.needs == ORDERS and not orders:
         return "creates an order: needs --allow-orders"
@@ -93,37 +107,15 @@ def _why_not(
     return None
 
 
-_NEEDS_KEY = {
-    "getBalance",
-    "getHistory",
-    "createFundOrder",
-    "getWalletBalance",
-    "listTemporaryServices",
-    "listRentalServices",
-    "listRent1DayServices",
-    "listRent30DaysServices",
-    "listBestTempServices",
-    "listEsimPlans",
-    "listGlobalCountries",
-    "listGlobalServices",
-    "listOrders",
-    "getOrderStatus",
-    "orderTemporary",
-    "cancelOrder",
-}
-
-
 def _send(
-    base: str, api: str, probe: Probe, key: str | None, timeout: float
+    base: str, service: Service, probe: Probe, key: str | None, timeout: float
 ) -> tuple[int, str, Any]:
     url = base + probe.path
     if probe.query:
         url += "?" + urllib.parse.urlencode(probe.query)
     headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
     if probe.credentials and key:
-        headers.update(
-            {"X-API-Key": key} if api == "sms4sats" else {"Authorization": f"Bearer {key}"}
-        )
+        headers.update(service.key_headers(key))
     data = None
     if probe.body is not None:
         data = json.dumps(probe.body).encode()

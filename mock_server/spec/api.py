@@ -76,6 +76,8 @@ class ApiDefinition:
     rate_limit: CredentialCheck | None = None
     # A simulated API: journaled, open to faults and to X-Mock-Scenario. The control API is not.
     simulated: bool = True
+    # Its routes in the control API, {operationId in openapi/control.yaml: handler}.
+    control: Mapping[str, Handler] = field(default_factory=dict)
 
 
 class BindingError(RuntimeError):

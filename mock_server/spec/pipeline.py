@@ -106,11 +106,15 @@ class Pipeline:
         self.documents: list[SpecDocument] = []  # of the simulated APIs: what faults can match
         self._bound: dict[tuple[str, str], _Bound] = {}  # (rule, METHOD) -> bound op
         self._map = Map(merge_slashes=False)  # //createorder is no endpoint, not a redirect
+        self.secret_headers = {"authorization"}  # masked in the journal; and every API key's
         self._routes: MapAdapter | None = None
 
     def add_api(self, api: ApiDefinition) -> None:
         doc = SpecDocument(self.spec_dir / api.spec_file, api.name)
         check_binding(doc, api.handlers)
+        self.secret_headers |= {
+            s.key_name.lower() for s in doc.security_schemes.values() if s.type == "apiKey"
+        }
         if api.simulated:
             self.documents.append(doc)
         registry = registry_for(doc)
@@ -233,9 +237,13 @@ class Pipeline:
             return _Route(bound, args, reply=Reply(None, 301, headers))
         return _Route(bound, args)
 
-    @staticmethod
     def open_entry(
-        journal: Journal, sim: Simulation, api: ApiDefinition, route: _Route, request: HttpRequest
+        self,
+        journal: Journal,
+        sim: Simulation,
+        api: ApiDefinition,
+        route: _Route,
+        request: HttpRequest,
     ) -> ServedRequest | None:
         """The journal entry of a simulated API's request, kept at once: a request a fault
         holds is listed while it waits."""
@@ -243,7 +251,7 @@ class Pipeline:
             return None
         bound = route.bound
         limit = journal.entry_bytes
-        headers = clip_values(_journal_headers(request.headers))
+        headers = clip_values(_journal_headers(request.headers, self.secret_headers))
         query = clip_values(request.query)
         body, body_size = _journal_body(request, journal)
         path = clip(request.path, limit)
@@ -451,14 +459,11 @@ def _credential(kind: str, key_name: str, scheme: str, headers: Mapping[str, str
     return None
 
 
-_SECRETS = {"authorization", "x-api-key"}
-
-
-def _journal_headers(headers: Mapping[str, str]) -> dict[str, str]:
+def _journal_headers(headers: Mapping[str, str], secrets: set[str]) -> dict[str, str]:
     """Request headers as the journal keeps them, keys masked (their last 4 characters tell
     keys apart)."""
     return {
-        k: mask_secret(v) if k.lower() in _SECRETS else v
+        k: mask_secret(v) if k.lower() in secrets else v
         for k, v in headers.items()
         if k.lower() not in {"content-length", "host"}
     }

@@ -11,6 +11,7 @@ import os
 import urllib.error
 import urllib.parse
 import urllib.request
+from decimal import Decimal
 from typing import Any
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -96,8 +97,7 @@ class ControlClient:
 
     def deliver_code(self, order_id: str, code: str | None = None) -> dict[str, Any]:
         """An activation code arrives for a paid sms4sats receive order."""
-        body = {"code": code} if code is not None else None
-        return self._call("POST", f"/_mock/sms4sats/orders/{_q(order_id)}/sms", body)
+        return self.deliver("sms4sats", order_id, code=code)
 
     def deliver_sms(
         self,
@@ -107,9 +107,7 @@ class ControlClient:
         sender: str | None = None,
     ) -> dict[str, Any]:
         """An inbound SMS arrives for a smsVerificationService order (and its callback goes out)."""
-        given = {"otp": otp, "message": message, "sender": sender}
-        body = {k: v for k, v in given.items() if v is not None} or None
-        return self._call("POST", f"/_mock/smsverify/orders/{_q(order_id)}/sms", body)
+        return self.deliver("smsverify", order_id, otp=otp, message=message, sender=sender)
 
     def add_account(
         self,
@@ -118,20 +116,22 @@ class ControlClient:
         balance: int | str | None = None,
         callback_url: str | None = None,
     ) -> dict[str, Any]:
-        """sms4sats: add or top up (``balance`` in sats). smsverify: add, or set the balance
-        (USD as a string, "25.00") and the callback URL."""
-        if api == "sms4sats":
-            return self._call(
-                "POST", "/_mock/sms4sats/accounts", {"api_key": api_key, "balance": balance or 0}
-            )
-        if api == "smsverify":
-            body: dict[str, Any] = {"api_key": api_key}
-            if balance is not None:
-                body["balance"] = str(balance)
-            if callback_url is not None:
-                body["callback_url"] = callback_url
-            return self._call("POST", "/_mock/smsverify/accounts", body)
-        raise ValueError(f"unknown api {api!r}: sms4sats or smsverify")
+        """Add an account to ``api`` (its name, as in POST /_mock/NAME/accounts), or top it up.
+
+        sms4sats: ``balance`` in sats, added to the account's. smsverify: the balance set, USD
+        as a string ("25.00") or whole dollars, and the URL its callbacks go to.
+        """
+        given = {"api_key": api_key, "balance": balance, "callback_url": callback_url}
+        body = {
+            k: str(v) if isinstance(v, Decimal) else v for k, v in given.items() if v is not None
+        }
+        return self._call("POST", f"/_mock/{_q(api)}/accounts", body)
+
+    def deliver(self, api: str, order_id: int | str, **fields: Any) -> dict[str, Any]:
+        """A code or an SMS arrives now for an order of ``api`` (``fields``: what that API's
+        POST /_mock/NAME/orders/{id}/sms takes, e.g. ``code`` or ``otp``)."""
+        body = {k: v for k, v in fields.items() if v is not None} or None
+        return self._call("POST", f"/_mock/{_q(api)}/orders/{_q(order_id)}/sms", body)
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """The request journal, oldest first; filter: api, method, path (glob), operation, limit."""

@@ -13,8 +13,8 @@ import requests
 from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.contract.plan import GRADES, KEYED_SPEND
-from mock_server.drift.runner import DESCRIPTIONS
 from mock_server.resources import openapi_dir
+from mock_server.services import SERVICES
 from mock_server.spec.document import SpecDocument
 from mock_server.testing.server import serving
 from tests.support import SMS4SATS_KEY, SMSVERIFY_KEY
@@ -121,6 +121,6 @@ def test_smsverify_takes_its_api_v1_url_and_an_unreachable_one_is_exit_2(
 @pytest.mark.parametrize("api", ["sms4sats", "smsverify"])
 def test_every_operation_is_graded(api: str) -> None:
     """A new operation in a description must say what it may cost before `contract` calls it."""
-    doc = SpecDocument(openapi_dir() / DESCRIPTIONS[api], api)
+    doc = SpecDocument(openapi_dir() / SERVICES[api].spec_file, api)
     assert set(GRADES[api]) == {op.operation_id for op in doc.operations}
     assert set(KEYED_SPEND.get(api, ())) <= set(GRADES[api])

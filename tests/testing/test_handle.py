@@ -68,8 +68,9 @@ def test_accounts_sms_and_callbacks(sms_mock: SmsMock) -> None:
         == 7000
     )
     assert [r["operation"] for r in sms_mock.requests(api="smsverify")] == ["orderTemporary"]
-    with pytest.raises(ValueError, match="unknown api"):
+    with pytest.raises(ControlError, match="404: no such endpoint: POST /_mock/paypal/accounts"):
         sms_mock.add_account("paypal", "x")
+    assert sms_mock.add_account("smsverify", "whole", 5)["balance"] == "5.00"
 
 
 def test_state_does_not_leak_between_tests_part_one(sms_mock: SmsMock) -> None:

@@ -1,3 +1,1 @@
-from mock_server.apis.sms4sats.routes import SMS4SATS_API
-
-__all__ = ["SMS4SATS_API"]
+"""sms4sats: its service facts (service.py), domain model, handlers and control routes."""

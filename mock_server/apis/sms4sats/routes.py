@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mock_server.apis.sms4sats import handlers
+from mock_server.apis.sms4sats import control, handlers
 from mock_server.apis.sms4sats.errors import render_error
 from mock_server.apis.sms4sats.models import Sms4satsBackend
+from mock_server.apis.sms4sats.service import SERVICE
 from mock_server.spec.api import ApiDefinition
 
 ROUTES = {
@@ -23,12 +24,22 @@ ROUTES = {
     "getHistory": handlers.get_history,
 }
 
+CONTROL_ROUTES = {
+    "payInvoice": control.pay_invoice,
+    "getInvoice": control.get_invoice,
+    "getSms4satsOrder": control.get_sms4sats_order,
+    "deliverCode": control.deliver_code,
+    "addSms4satsAccount": control.add_sms4sats_account,
+    "listReferrals": control.list_referrals,
+}
+
 SMS4SATS_API = ApiDefinition(
-    name="sms4sats",
-    spec_file="sms4sats.yaml",
+    name=SERVICE.name,
+    spec_file=SERVICE.spec_file,
     handlers=ROUTES,
     render_error=render_error,
-    prefix="/",
+    prefix=SERVICE.root,
     backend=Sms4satsBackend,
     rate_limit=handlers.rate_limit,
+    control=CONTROL_ROUTES,
 )

@@ -1,3 +1,2 @@
-from mock_server.apis.smsverify.routes import SMSVERIFY_API
-
-__all__ = ["SMSVERIFY_API"]
+"""smsVerificationService: its service facts (service.py), domain model, handlers and control
+routes."""

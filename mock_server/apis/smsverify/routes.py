@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from mock_server.apis.smsverify import handlers
+from mock_server.apis.smsverify import control, handlers
 from mock_server.apis.smsverify.errors import render_error
 from mock_server.apis.smsverify.models import SmsVerifyBackend
+from mock_server.apis.smsverify.service import SERVICE
 from mock_server.spec.api import ApiDefinition
 
 ROUTES = {
@@ -31,13 +32,20 @@ ROUTES = {
     "renewOrder": handlers.renew_order,
 }
 
+CONTROL_ROUTES = {
+    "getSmsverifyOrder": control.get_smsverify_order,
+    "deliverSms": control.deliver_sms,
+    "addSmsverifyAccount": control.add_smsverify_account,
+}
+
 SMSVERIFY_API = ApiDefinition(
-    name="smsverify",
-    spec_file="smsverificationservice.yaml",
+    name=SERVICE.name,
+    spec_file=SERVICE.spec_file,
     handlers=ROUTES,
     render_error=render_error,
-    prefix="/api/",
+    prefix="/api/",  # its envelope answers every unknown path under /api/, not only /api/v1/
     backend=SmsVerifyBackend,
     authenticate=handlers.authenticate,
     rate_limit=handlers.rate_limit,
+    control=CONTROL_ROUTES,
 )

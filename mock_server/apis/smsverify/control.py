@@ -35,7 +35,8 @@ def deliver_sms(req: ApiRequest) -> Reply:
 
 def add_smsverify_account(req: ApiRequest) -> Reply:
     body = req.body
-    balance = Decimal(body["balance"]).quantize(Decimal("0.01")) if "balance" in body else None
+    given = body.get("balance")
+    balance = Decimal(str(given)).quantize(Decimal("0.01")) if given is not None else None
     account = _smsverify(req).upsert_account(body["api_key"], balance, body.get("callback_url"))
     req.sim.scheduler.run_due()  # the deposit notification goes out now
     return Reply(
