@@ -94,13 +94,26 @@ class Simulation:
         self.clock = self._make_clock()
         self.scheduler = Scheduler(self.clock, self.lock)
         self.scheduler.changes = self.changes
-        self.journal = new_journal(self.scenario, caps)
         self.callbacks = CallbackDispatcher(self.scheduler, self.lock, changes=self.changes)
-        self.callbacks.clear(_callback_limits(self.scenario, caps))
+        self.faults = FaultInjector()
+        self._afresh(self.scenario)
+
+    def _afresh(self, scenario: Scenario) -> None:
+        """Everything of a run, made anew for ``scenario``: the one place a new world, a reset
+        and a restore from a state file start from (the restore then puts the file's clock and
+        random state in). The scheduler, the dispatcher and the fault injector stay the same
+        objects (the ticker and a state file know them), emptied."""
+        self.scenario = scenario
+        self.clock = self._make_clock()
+        self.scheduler.clear()
+        self.scheduler.clock = self.clock
+        self.journal = new_journal(scenario, self.caps)
+        self.callbacks.clear(_callback_limits(scenario, self.caps))
         self.callbacks.allow.hosts = set(self.callback_hosts)
         self.random = random.Random(self.seed)
-        self.faults = FaultInjector()
-        self._arm(self.scenario)
+        self.faults.clear()
+        self._named.clear()
+        self._arm(scenario)
 
     # -- wiring --------------------------------------------------------------------------
     def add_backend(self, name: str, factory: BackendFactory) -> Backend:
@@ -146,17 +159,7 @@ class Simulation:
         new = self._load(scenario) if scenario is not None else self.scenario
         self.scheduler.stop()  # outside the lock: its thread may be waiting for the lock
         with self.lock:
-            self.scenario = new
-            self.clock = self._make_clock()
-            self.scheduler.clear()
-            self.scheduler.clock = self.clock
-            self.journal = new_journal(new, self.caps)
-            self.callbacks.clear(_callback_limits(new, self.caps))
-            self.callbacks.allow.hosts = set(self.callback_hosts)
-            self.random = random.Random(self.seed)
-            self.faults.clear()
-            self._named.clear()
-            self._arm(new)
+            self._afresh(new)
             self.store.reset()
             for backend in self.store.backends().values():
                 backend.load_scenario(new)
@@ -440,20 +443,15 @@ class _SimulationRecords:
             for name, record in tables.get("scenarios", [])
         }
         current = dict(tables.get("scenario", [])).get("current")
-        if current in scenarios:
-            sim.scenario = scenarios.pop(current)
+        in_force = scenarios.pop(current) if current in scenarios else sim.scenario
+        for _, seed in tables.get("seed", []):
+            sim._seed_override = None if int(seed) == in_force.seed else int(seed)
+        sim._afresh(in_force)
         for _, state in tables.get("clock", []):
             sim.clock.restore_state(state)
         for _, state in tables.get("random", []):
             _restore_random(sim.random, state)
-        for _, seed in tables.get("seed", []):
-            sim._seed_override = None if int(seed) == sim.scenario.seed else int(seed)
-        sim.journal = new_journal(sim.scenario, sim.caps)
-        sim.scheduler.clear()
-        sim.callbacks.clear(_callback_limits(sim.scenario, sim.caps))
-        sim.faults.clear()
-        sim._named.clear()
-        sim._arm(sim.scenario)
+        sim._arm(in_force)  # again, on the clock as it was: an outage runs from then
         for name, scenario in scenarios.items():
             sim._named[name] = scenario
             sim._arm(scenario)
