@@ -20,7 +20,6 @@ import argparse
 import gc
 import http.client
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -89,28 +88,48 @@ def create_and_drop(count: int) -> list[str]:
     ]
 
 
-def memory(count: int) -> list[str]:
+def memory(count: int, traced: int = 100) -> list[str]:
     from mock_server.app import create_app, worlds_of
     from mock_server.engine.worlds import WorldLimits
 
-    app = create_app("contract", clock="virtual", worlds=WorldLimits(max_worlds=count + 1))
+    limits = WorldLimits(max_worlds=count + traced + 1)
+    app = create_app("contract", clock="virtual", worlds=limits)
     worlds = worlds_of(app)
     gc.collect()
-    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    tracemalloc.start()
-    base, _ = tracemalloc.get_traced_memory()
+    rss_before = _resident_mb()
     for n in range(count):
         worlds.create(f"m-{n}")
     gc.collect()
+    rss_empty = _resident_mb()
+    for n in range(count):  # then a CI job's worth in each: 5 orders of each API
+        world = worlds.find(f"m-{n}")
+        s4, sv = world.backend("sms4sats"), world.backend("smsverify")
+        for _ in range(5):
+            s4.create_receive_order(187, "tg")  # type: ignore[attr-defined]
+            sv.order_product("test-smsverify-key", "temporary", 1012)  # type: ignore[attr-defined]
+    gc.collect()
+    rss_busy = _resident_mb()
+    tracemalloc.start()  # last: tracing inflates what the process holds
+    base, _ = tracemalloc.get_traced_memory()
+    for n in range(traced):
+        worlds.create(f"t-{n}")
+    gc.collect()
     used, _ = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    per_world = (used - base) / count / 1024
+    per_world = (used - base) / traced / 1024
     return [
-        f"| an empty world (Python allocations, mean of {count:,}) | {per_world:.1f} KB |",
-        f"| {count:,} empty worlds, resident | {rss_after:.0f} MB |",
+        f"| an empty world (Python allocations, mean of {traced}) | {per_world:.1f} KB |",
+        f"| {count:,} empty worlds, resident | {rss_empty:.0f} MB |",
+        f"| the same worlds with 10 orders each (5 per API) | {rss_busy:.0f} MB |",
         f"|   anchor: the process with its default world alone | {rss_before:.0f} MB |",
     ]
+
+
+def _resident_mb() -> float:
+    """Resident memory now (not the peak), from /proc."""
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 1024 / 1024
 
 
 def throughput(seconds: int, connections: int, repeats: int) -> list[str]:
@@ -165,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memory-worlds", type=int, default=1000)
     parser.add_argument("--seconds", type=int, default=6)
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args(argv)
     lines = ["| step | median ms | p95 ms |", "|---|---|---|", *create_and_drop(args.worlds)]
     lines += ["", "| memory | |", "|---|---|", *memory(args.memory_worlds)]

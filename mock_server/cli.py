@@ -131,6 +131,22 @@ def build_parser() -> argparse.ArgumentParser:
         f" (default {worlds.idle_seconds:g})",
     )
     serve.add_argument(
+        "--world-journal-bytes",
+        type=int,
+        default=worlds.journal_bytes,
+        metavar="BYTES",
+        help="the journal of each world but default keeps at most this much"
+        f" (default {worlds.journal_bytes})",
+    )
+    serve.add_argument(
+        "--world-callback-bytes",
+        type=int,
+        default=worlds.callback_bytes,
+        metavar="BYTES",
+        help="the callback log of each world but default keeps at most this much"
+        f" (default {worlds.callback_bytes})",
+    )
+    serve.add_argument(
         "--state",
         metavar="PATH",
         help="keep all state in this SQLite file and carry on from it after a restart"
@@ -221,6 +237,9 @@ def _serve(args: argparse.Namespace) -> int:
     if args.max_worlds < 1 or not args.world_ttl > 0:
         print("sms-mock: --max-worlds must be at least 1 and --world-ttl above 0", file=sys.stderr)
         return 2
+    if min(args.world_journal_bytes, args.world_callback_bytes) < 1024:
+        print("sms-mock: a world's journal and callbacks need at least 1024 bytes", file=sys.stderr)
+        return 2
     try:
         control_token = _control_token(args)
     except ValueError as exc:
@@ -247,6 +266,8 @@ def _serve(args: argparse.Namespace) -> int:
                 max_worlds=args.max_worlds,
                 idle_seconds=args.world_ttl,
                 explicit=args.worlds == "explicit",
+                journal_bytes=args.world_journal_bytes,
+                callback_bytes=args.world_callback_bytes,
             ),
         )
     except ScenarioError as exc:

@@ -10,9 +10,11 @@ import threading
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import pytest
 import requests
 
 from mock_server.cli import main
+from mock_server.engine.scenarios import ScenarioError
 
 COMMAND = [sys.executable, "-m", "mock_server"]
 
@@ -151,3 +153,27 @@ def test_sigterm_stops_at_once_while_a_request_is_held_by_a_latency_fault(tmp_pa
                 p.kill()
     assert process.returncode == 0, err
     assert "sms-mock stopped." in out
+
+
+@pytest.mark.parametrize(
+    "flags",
+    [["--max-worlds", "0"], ["--world-ttl", "0"], ["--world-journal-bytes", "10"]],
+)
+def test_serve_refuses_world_limits_that_cannot_work(flags: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["serve", "--port", "0", *flags]) == 2
+    assert "sms-mock: " in capsys.readouterr().err
+
+
+def test_serve_passes_the_world_limits_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    made: dict = {}
+
+    def fake_create_app(*args, **kwargs):  # type: ignore[no-untyped-def]
+        made.update(kwargs)
+        raise ScenarioError("stop here")
+
+    monkeypatch.setattr("mock_server.app.create_app", fake_create_app)
+    flags = ["--worlds", "explicit", "--max-worlds", "7", "--world-ttl", "90"]
+    main(["serve", "--port", "0", *flags, "--world-journal-bytes", "4096"])
+    limits = made["worlds"]
+    assert (limits.max_worlds, limits.idle_seconds, limits.explicit) == (7, 90.0, True)
+    assert (limits.journal_bytes, limits.callback_bytes) == (4096, 256 * 1024)

@@ -25,6 +25,14 @@ in step with the schema. `[]` marks the items of a list. The examples come from
 Check a file with `sms-mock scenarios check PATH`: a file that does not fit is refused with its
 line, field and reason.
 
+**Worlds.** Every world of a server runs under a scenario of its own: the server's (`serve
+--scenario`) unless the world was made with another (`POST /_mock/worlds {"name", "scenario"}`
+or `{"yaml"}`), and `PUT /_mock/scenario` or `X-Mock-Scenario` in a world change only that
+world. A world's scenario sets everything below for it, but two bounds: in every world but
+`default`, the journal and the callback log keep at most 256 KiB each, whatever `max_bytes`
+says, so the server's worlds together stay bounded. The same scenario and seed give the same
+ids, numbers, codes and invoices in every world.
+
 | field | type | what it does | example |
 |---|---|---|---|
 """
