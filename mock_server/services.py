@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import re
 from dataclasses import dataclass
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -27,6 +28,7 @@ class Service:
     root: str  # where its described paths begin on the simulator ("/", "/api/v1/")
     real_url: str  # the real service's host root
     definition: str  # "module:attribute" of its ApiDefinition, imported when it is served
+    remote: str  # the module of what drift and contract ask of the real service (probes, grades)
     key_variable: str  # the environment variable drift and contract take its key from
     key_header: str  # the header its key goes in, and how: "X-API-Key: {key}"
     order_id: str  # a regular expression of its order ids (sms-mock deliver tells them apart)
@@ -47,6 +49,10 @@ class Service:
     def api(self) -> ApiDefinition:
         module, _, attribute = self.definition.partition(":")
         return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+
+    def remote_checks(self) -> ModuleType:
+        """Its probes, grades, pace and price ceiling (see drift and contract)."""
+        return importlib.import_module(self.remote)
 
     def service_root(self, base_url: str | None) -> str:
         """The host root the described paths hang from: the real service by default; a URL

@@ -20,9 +20,9 @@ from mock_server.drift.probes import SPEND
 from mock_server.drift.runner import Unreachable
 from mock_server.resources import openapi_dir, schemathesis_config
 from mock_server.services import SERVICES, service_root
+from mock_server.spec.document import SpecDocument
 
 PHASES = "examples,coverage,fuzzing"  # the CI suite's; its stateful runs follow links that order
-PER_MINUTE = {"sms4sats": 60, "smsverify": 50}  # smsVerificationService allows 60 a minute
 MAX_REQUESTS = 300
 EXAMPLES = 25  # per operation and phase at most, as the CI suite
 _AUTH_SECTION = re.compile(r"^\[auth\.openapi\.[^\]]+\]\n(?:(?!\[).*\n?)*", re.M)
@@ -89,7 +89,14 @@ def run_contract(
             run.skipped.append(f"{', '.join(step.operations)}: the request budget is spent")
             continue
         sent, results, run.seed = _schemathesis(
-            api, root, step, api_key, limit, per_minute or PER_MINUTE[api], seed, timeout
+            api,
+            root,
+            step,
+            api_key,
+            limit,
+            per_minute or SERVICES[api].remote_checks().PER_MINUTE,
+            seed,
+            timeout,
         )
         run.requests += sent
         run.results += results
@@ -144,16 +151,18 @@ def _examples(budget: int, step: plan.Run) -> int:
 
 
 def _config(api: str, key: str | None) -> str:
-    """The shared schemathesis.toml with the given key (or none) as schemathesis' auth."""
+    """The shared schemathesis.toml with the given key (or none) as schemathesis' auth, under
+    each security scheme of the API's description."""
     text = _AUTH_SECTION.sub("", schemathesis_config().read_text(encoding="utf-8"))
     if key is None:
         return text
-    section = (
-        f"[auth.openapi.ApiKey]\napi_key = {_toml(key)}\n"
-        if api == "sms4sats"
-        else f"[auth.openapi.BearerAuth]\nbearer = {_toml(key)}\n"
-    )
-    return text + "\n" + section
+    doc = SpecDocument(openapi_dir() / SERVICES[api].spec_file, api)
+    sections = [
+        f"[auth.openapi.{name}]\n"
+        + (f"api_key = {_toml(key)}" if scheme.type == "apiKey" else f"bearer = {_toml(key)}")
+        for name, scheme in doc.security_schemes.items()
+    ]
+    return text + "\n" + "\n".join(sections) + "\n"
 
 
 def _toml(value: str) -> str:

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from mock_server.drift.compare import NOT_JSON, Difference, compare_response
-from mock_server.drift.probes import ORDERS, PROBES, SPEND, Probe, Results
+from mock_server.drift.probes import ORDERS, SPEND, Probe, Results
 from mock_server.resources import openapi_dir
 from mock_server.services import SERVICES, Service
 from mock_server.spec.document import Operation, SpecDocument
@@ -60,7 +60,7 @@ def run_drift(
     needs_key = {op.operation_id for op in doc.operations if needs_credentials(op)}
     run = DriftRun(api, service.service_root(base_url))
     answers: Results = {}
-    for probe in PROBES[api](answers):
+    for probe in service.remote_checks().probes(answers):
         result = ProbeResult(probe)
         run.results.append(result)
         reason = _why_not(

@@ -12,7 +12,7 @@ import requests
 
 from mock_server.app import create_app
 from mock_server.cli import main
-from mock_server.contract.plan import GRADES, KEYED_SPEND
+from mock_server.contract.plan import grades_of
 from mock_server.resources import openapi_dir
 from mock_server.services import SERVICES
 from mock_server.spec.document import SpecDocument
@@ -74,7 +74,7 @@ def test_spend_safe_by_default_nothing_that_costs_is_called(
         assert "may spend money, need --allow-spend" in out
     called = {(e["api"], e["operation"]) for e in journal(faithful)}
     costly = {
-        (api, op) for api, ops in GRADES.items() for op, grade in ops.items() if grade != "safe"
+        (api, op) for api in SERVICES for op, grade in grades_of(api).items() if grade != "safe"
     }
     assert ("smsverify", "getBalance") in called and not called & costly, called & costly
     assert requests.get(f"{faithful}/api/v1/balance/", headers=BEARER, timeout=5).json() == before
@@ -90,7 +90,7 @@ def test_spend_is_bounded_by_max_spend(faithful: str, capsys: pytest.CaptureFixt
     assert "--max-spend 1.00 is less than one request may cost" in out
     # (a request with a method no operation has, from the checks, has no operation)
     called = {e["operation"] for e in journal(faithful) if e["api"] == "smsverify"} - {None}
-    assert called and all(GRADES["smsverify"][op] == "safe" for op in called), called
+    assert called and all(grades_of("smsverify")[op] == "safe" for op in called), called
 
 
 def test_a_drifted_service_fails_with_a_readable_report(
@@ -122,5 +122,5 @@ def test_smsverify_takes_its_api_v1_url_and_an_unreachable_one_is_exit_2(
 def test_every_operation_is_graded(api: str) -> None:
     """A new operation in a description must say what it may cost before `contract` calls it."""
     doc = SpecDocument(openapi_dir() / SERVICES[api].spec_file, api)
-    assert set(GRADES[api]) == {op.operation_id for op in doc.operations}
-    assert set(KEYED_SPEND.get(api, ())) <= set(GRADES[api])
+    assert set(grades_of(api)) == {op.operation_id for op in doc.operations}
+    assert set(SERVICES[api].remote_checks().KEYED_SPEND) <= set(grades_of(api))

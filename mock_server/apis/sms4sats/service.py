@@ -8,6 +8,7 @@ SERVICE = Service(
     spec_file="sms4sats.yaml",
     root="/",
     real_url="https://api2.sms4sats.com",
+    remote="mock_server.apis.sms4sats.remote",
     definition="mock_server.apis.sms4sats.routes:SMS4SATS_API",
     key_variable="SMS4SATS_API_KEY",
     key_header="X-API-Key: {key}",

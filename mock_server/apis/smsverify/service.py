@@ -8,6 +8,7 @@ SERVICE = Service(
     spec_file="smsverificationservice.yaml",
     root="/api/v1/",
     real_url="https://smsverificationservice.com",
+    remote="mock_server.apis.smsverify.remote",
     definition="mock_server.apis.smsverify.routes:SMSVERIFY_API",
     key_variable="SMSVERIFY_API_KEY",
     key_header="Authorization: Bearer {key}",
