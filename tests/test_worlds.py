@@ -255,3 +255,19 @@ def test_every_world_but_default_keeps_its_journal_and_callbacks_within_its_caps
     for _ in range(40):
         client.post("/worlds/small/createorder", json={"country": 187, "service": "tg"})
     assert small.journal.bytes <= 4096 and small.journal.dropped > 0
+
+
+def test_many_requests_at_once_make_each_world_once_and_never_pass_the_limit() -> None:
+    app = create_app("virtual", worlds=WorldLimits(max_worlds=10))
+    with serving(app, threads=8) as base:
+
+        def price(name: str) -> int:
+            url = f"{base}/worlds/{name}/price"
+            return requests.get(url, params={"country": 187}, timeout=30).status_code
+
+        with ThreadPoolExecutor(16) as pool:
+            same = list(pool.map(price, ["busy"] * 32))
+            distinct = list(pool.map(price, [f"job-{n}" for n in range(40)]))
+    assert same == [200] * 32
+    assert distinct.count(200) == 8 and distinct.count(503) == 32  # 10 with default and busy
+    assert len(worlds_of(app).names()) == 10

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from mock_server.control.handlers import ControlError
 from mock_server.engine.scenarios import INLINE, ScenarioError
-from mock_server.engine.worlds import Worlds, WorldSpec
+from mock_server.engine.worlds import UnknownWorld, Worlds, WorldSpec
 from mock_server.spec.api import ApiRequest, Reply
 
 
@@ -17,7 +18,10 @@ def _worlds(req: ApiRequest) -> Worlds:
 
 def list_worlds(req: ApiRequest) -> Reply:
     worlds = _worlds(req)
-    listed = [worlds.describe(name) for name in worlds.names() if name in worlds]
+    listed = []
+    for name in worlds.names():
+        with contextlib.suppress(UnknownWorld):  # dropped while this lists them
+            listed.append(worlds.describe(name))
     limits = worlds.limits
     return Reply(
         {

@@ -112,8 +112,10 @@ class Worlds:
         self.limits = limits or WorldLimits()
         self._build = build
         self.wall = wall
-        self._lock = threading.Lock()
-        self.ticker = Ticker()
+        self._lock = threading.Lock()  # the registry's dicts
+        self._creating = threading.Lock()  # one world made at a time: limit and file stay true
+        self._sweeping = threading.Lock()
+        self.ticker = Ticker(workers=8)
         self.serving = False
         self._worlds: dict[str, Simulation] = {}
         self._used: dict[str, float] = {}
@@ -180,25 +182,26 @@ class Worlds:
         """A new world ``name`` built from ``spec``; refused when it exists or the server
         holds its limit (after dropping the idle ones)."""
         check_name(name)
-        if name in self._worlds:
-            raise WorldExists(f"world {name!r} exists already; DELETE /_mock/worlds/{name} first")
         if len(self._worlds) >= self.limits.max_worlds:
             self.sweep()
-        if len(self._worlds) >= self.limits.max_worlds:
-            raise TooManyWorlds(
-                f"this simulator holds its limit of {self.limits.max_worlds} worlds; drop one"
-                " (DELETE /_mock/worlds/NAME) or wait: a world idle for"
-                f" {self.limits.idle_seconds:g} s is dropped",
-                headers={"Retry-After": "60"},
-            )
-        world = self._build(name, spec or WorldSpec(), self.limits)  # outside the lock: ~1 ms
-        if self.state is not None:
-            self.state.forget(world_prefix(name))  # what a world of this name left, if anything
-            world.keep_state(self.state, world_prefix(name))
-        with self._lock:
+        with self._creating:  # about 1 ms; requests to existing worlds do not wait for it
             if name in self._worlds:
-                raise WorldExists(f"world {name!r} exists already")
-            self._add(name, world)
+                raise WorldExists(
+                    f"world {name!r} exists already; DELETE /_mock/worlds/{name} first"
+                )
+            if len(self._worlds) >= self.limits.max_worlds:
+                raise TooManyWorlds(
+                    f"this simulator holds its limit of {self.limits.max_worlds} worlds; drop"
+                    " one (DELETE /_mock/worlds/NAME) or wait: a world idle for"
+                    f" {self.limits.idle_seconds:g} s is dropped",
+                    headers={"Retry-After": "60"},
+                )
+            world = self._build(name, spec or WorldSpec(), self.limits)
+            if self.state is not None:
+                self.state.forget(world_prefix(name))  # what a world of this name left
+                world.keep_state(self.state, world_prefix(name))
+            with self._lock:
+                self._add(name, world)
         if self.serving:
             world.start()
         return world
@@ -221,20 +224,33 @@ class Worlds:
                 self.state.forget(world_prefix(name))
 
     def sweep(self, now: float | None = None) -> list[str]:
-        """Drop the worlds idle longer than the limit; returns their names."""
-        now = self.wall() if now is None else now
-        self._last_sweep = now
-        cutoff = now - self.limits.idle_seconds
-        with self._lock:
-            idle = [n for n, used in self._used.items() if used < cutoff and n != DEFAULT_WORLD]
-        for name in idle:
-            if self._worlds.get(name) is not None and not self._worlds[name].held_requests():
-                self.drop(name)
+        """Drop the worlds idle longer than the limit (one sweep at a time: a request that
+        finds another sweeping goes on); returns their names."""
+        if not self._sweeping.acquire(blocking=False):
+            return []
+        try:
+            now = self.wall() if now is None else now
+            self._last_sweep = now
+            cutoff = now - self.limits.idle_seconds
+            with self._lock:
+                idle = [n for n, used in self._used.items() if used < cutoff and n != DEFAULT_WORLD]
+            dropped = []
+            for name in idle:
+                world = self._worlds.get(name)
+                if world is None or world.held_requests():
+                    continue
+                try:
+                    self.drop(name)
+                except UnknownWorld:  # dropped through the control API meanwhile
+                    continue
+                dropped.append(name)
                 self._expired[name] = now
                 self._expired.move_to_end(name)
                 while len(self._expired) > EXPIRED_KEPT:
                     self._expired.popitem(last=False)
-        return idle
+            return dropped
+        finally:
+            self._sweeping.release()
 
     # -- a state file ----------------------------------------------------------------------
     def keep_state(self, path: str | Path) -> bool:
