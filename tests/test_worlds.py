@@ -271,3 +271,24 @@ def test_many_requests_at_once_make_each_world_once_and_never_pass_the_limit() -
     assert same == [200] * 32
     assert distinct.count(200) == 8 and distinct.count(503) == 32  # 10 with default and busy
     assert len(worlds_of(app).names()) == 10
+
+
+def test_what_a_timed_event_draws_does_not_shift_the_ids_of_later_orders() -> None:
+    """A code drawn by an event before the next order, or after it: the same ids and codes."""
+    app = create_app("virtual")
+    client = app.test_client()
+    made = {}
+    for name, advance_first in (("early", True), ("late", False)):
+        root = f"/worlds/{name}"
+        body = {"country": 187, "service": "tg"}
+        first = client.post(f"{root}/createorder", json=body).get_json()
+        client.post(f"{root}/_mock/lightning/pay", json={"payreq": first["payreq"]})
+        if advance_first:
+            client.post(f"{root}/_mock/clock/advance", json={"seconds": 20})  # number, code
+        second = client.post(f"{root}/createorder", json=body).get_json()
+        if not advance_first:
+            client.post(f"{root}/_mock/clock/advance", json={"seconds": 20})
+        status = client.get(f"{root}/orderstatus", query_string={"orderId": first["orderId"]})
+        made[name] = (first["orderId"], second["orderId"], status.get_json())
+    assert made["early"] == made["late"]  # (the invoices differ: made at other clock times)
+    assert "code" in made["early"][2] and "number" in made["early"][2]

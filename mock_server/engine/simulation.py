@@ -149,6 +149,12 @@ class Simulation:
     def backend(self, name: str) -> Backend:
         return self.store.get(name)
 
+    def random_for(self, *key: object) -> random.Random:
+        """A random source of its own for one thing (an order's number, its nth code), from the
+        seed and ``key`` alone: what a timed event draws does not depend on when it runs, and
+        does not shift what the requests after it draw from :attr:`random`."""
+        return random.Random(f"{self.seed}:" + ":".join(map(str, key)))
+
     @property
     def seed(self) -> int:
         return self._seed_override if self._seed_override is not None else self.scenario.seed

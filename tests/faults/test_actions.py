@@ -169,10 +169,10 @@ def test_timeout_holds_past_the_clients_patience_then_closes(faulty: Faulty) -> 
         requests.get(f"{faulty.base}/getCountries", timeout=0.5)
     faulty.wait_until_parked()
     faulty.advance(30)  # the server gives up and closes the socket
-    entries = []
-    for _ in range(300):  # real-time: the released waitress thread records the request
+    entries = faulty.journal()  # listed already while held; closed once the thread is released
+    for _ in range(300):  # real-time: the released waitress thread closes its entry
         entries = faulty.journal()
-        if entries:
+        if entries[0]["status"] is not None:
             break
         threading.Event().wait(0.01)
     assert (entries[0]["status"], entries[0]["fault"]["action"]) == (0, "timeout")

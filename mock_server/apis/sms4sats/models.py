@@ -319,7 +319,7 @@ class Sms4satsBackend(Backend):
     def _assign_number(self, order: Order) -> None:
         if order.number is not None or order.error is not None:
             return
-        rng = self.sim.random
+        rng = self.sim.random_for("sms4sats.number", order.order_id)
         country = order.country
         assert country is not None
         digits = 10 if country.dial == "1" else 9
@@ -349,7 +349,8 @@ class Sms4satsBackend(Backend):
                 raise OrderConflict(f"rental {order_id} has expired")
             self._assign_number(order)
             self.changed("orders", order.order_id)
-            new_code = code if code is not None else str(self.sim.random.randint(100000, 999999))
+            rng = self.sim.random_for("sms4sats.code", order.order_id, len(order.codes))
+            new_code = code if code is not None else str(rng.randint(100000, 999999))
             order.codes = (*order.codes, new_code)
             if not order.charged:
                 self._charge(order)

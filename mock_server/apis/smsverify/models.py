@@ -358,7 +358,7 @@ class SmsVerifyBackend(Backend):
             )
             if order.kind == "esim" or not receiving:
                 raise OrderConflict(f"order {order_id} is {order.status}: it receives no SMS")
-            rng = self.sim.random
+            rng = self.sim.random_for("smsverify.sms", order_id, len(order.sms))
             otp = otp if otp is not None else str(rng.randint(100000, 999999))
             text = (
                 message
