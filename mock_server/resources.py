@@ -6,7 +6,10 @@ an editable install they are the repository's top-level ``openapi/`` and ``scena
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -39,3 +42,30 @@ def schemathesis_config() -> Path:
     raise FileNotFoundError(
         f"sms-mock cannot find its schemathesis.toml (looked beside {_PACKAGE})"
     )
+
+
+@cache
+def scenario_schema(base: Path) -> dict[str, Any]:
+    """The scenario schema: ``base`` (what every scenario has) with each simulated API's part
+    from its package (``scenario.json``: its settings and its seed accounts), and the fault
+    rules' ``match.api`` naming the APIs. A base that has an API's part already keeps it."""
+    from mock_server.services import SERVICES
+
+    schema: dict[str, Any] = json.loads(base.read_text(encoding="utf-8"))
+    properties = schema["properties"]
+    tail = {k: properties.pop(k) for k in list(properties) if k in ("faults", "callbacks")}
+    for service in SERVICES.values():
+        fragment = service.scenario_fragment()
+        properties.setdefault(service.name, fragment["settings"])
+        properties["accounts"]["properties"].setdefault(service.name, fragment["accounts"])
+    properties.update(tail)
+    names = sorted(SERVICES)
+    match = properties["faults"]["items"]["properties"]["match"]["properties"]
+    match["api"] = {
+        "anyOf": [
+            {"enum": names},
+            {"type": "array", "items": {"enum": names}, "minItems": 1},
+        ],
+        "description": match["api"].get("description", " or ".join(names)),
+    }
+    return schema

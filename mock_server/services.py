@@ -9,10 +9,12 @@ drift are built from :data:`SERVICES`: a new API is a new package and one line h
 from __future__ import annotations
 
 import importlib
+import json
 import re
 from dataclasses import dataclass
+from importlib import resources
 from types import ModuleType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from mock_server.spec.api import ApiDefinition
@@ -29,6 +31,7 @@ class Service:
     real_url: str  # the real service's host root
     definition: str  # "module:attribute" of its ApiDefinition, imported when it is served
     remote: str  # the module of what drift and contract ask of the real service (probes, grades)
+    package: str  # its package: scenario.json there is its part of the scenario schema
     key_variable: str  # the environment variable drift and contract take its key from
     key_header: str  # the header its key goes in, and how: "X-API-Key: {key}"
     order_id: str  # a regular expression of its order ids (sms-mock deliver tells them apart)
@@ -49,6 +52,13 @@ class Service:
     def api(self) -> ApiDefinition:
         module, _, attribute = self.definition.partition(":")
         return getattr(importlib.import_module(module), attribute)  # type: ignore[no-any-return]
+
+    def scenario_fragment(self) -> dict[str, Any]:
+        """Its part of the scenario schema: ``settings`` (the scenario's ``NAME:`` section)
+        and ``accounts`` (``accounts.NAME``)."""
+        text = resources.files(self.package).joinpath("scenario.json").read_text("utf-8")
+        fragment: dict[str, Any] = json.loads(text)
+        return fragment
 
     def remote_checks(self) -> ModuleType:
         """Its probes, grades, pace and price ceiling (see drift and contract)."""

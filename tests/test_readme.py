@@ -157,7 +157,7 @@ class Shell:
                 args[at] = str(self.workdir / args[at])
         code = main(args)
         out = self.capsys.readouterr()
-        assert code == 0, (args, out.out, out.err)
+        assert code == 0, f"{args}\n{out.out}\n{out.err}"  # whole: a tuple's repr is cut
 
 
 def test_the_quickstart_is_what_ci_runs() -> None:

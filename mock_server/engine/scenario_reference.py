@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from mock_server.engine.scenarios import ScenarioLibrary
+from mock_server.resources import scenario_schema
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "docs" / "examples" / "every-field.yaml"
 HEADER = """# Scenario reference
@@ -40,7 +41,7 @@ ids, numbers, codes and invoices in every world.
 
 def render(library: ScenarioLibrary | None = None, example: Path = EXAMPLE) -> str:
     library = library or ScenarioLibrary()
-    schema = json.loads(library.schema_path.read_text(encoding="utf-8"))
+    schema = scenario_schema(library.schema_path)
     documents = [library.load(str(example)).data] if example.is_file() else []
     documents += [library.load(name).data for name in library.names()]
     rows = []

@@ -8,7 +8,6 @@ line to mend. Scenarios are found by name in the library folder or given as a pa
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import ValidationError
 
 from mock_server.engine.clock import ClockMode, iso_utc, parse_iso
-from mock_server.resources import scenarios_dir
+from mock_server.resources import scenario_schema, scenarios_dir
 
 SCHEMA_FILE = "schema.json"
 INLINE = "<inline>"  # the source of a scenario sent as text, not read from a file
@@ -131,8 +130,7 @@ class Scenario:
 @cache
 def _validator(schema_path: Path) -> Draft202012Validator:
     # The schema is checked against the metaschema by the tests, not at every start (~70 ms).
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=FormatChecker())
+    return Draft202012Validator(scenario_schema(schema_path), format_checker=FormatChecker())
 
 
 class ScenarioLibrary:

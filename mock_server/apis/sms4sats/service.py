@@ -9,6 +9,7 @@ SERVICE = Service(
     root="/",
     real_url="https://api2.sms4sats.com",
     remote="mock_server.apis.sms4sats.remote",
+    package="mock_server.apis.sms4sats",
     definition="mock_server.apis.sms4sats.routes:SMS4SATS_API",
     key_variable="SMS4SATS_API_KEY",
     key_header="X-API-Key: {key}",

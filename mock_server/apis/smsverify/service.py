@@ -9,6 +9,7 @@ SERVICE = Service(
     root="/api/v1/",
     real_url="https://smsverificationservice.com",
     remote="mock_server.apis.smsverify.remote",
+    package="mock_server.apis.smsverify",
     definition="mock_server.apis.smsverify.routes:SMSVERIFY_API",
     key_variable="SMSVERIFY_API_KEY",
     key_header="Authorization: Bearer {key}",
