@@ -206,28 +206,22 @@ def _wrk(wrk: str, base: str, case: Case, path: str, args: argparse.Namespace) -
             f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in headers.items()
         ),
     )
+    out = run_wrk(wrk, base + path, lua, seconds=args.seconds, connections=args.connections)
+    rps, p99, errors = _wrk_stats(out)
+    return Result(rps, _percentile(out, "50%"), p99, errors)
+
+
+def run_wrk(wrk: str, url: str, lua: str, *, seconds: int, connections: int) -> str:
+    """wrk's --latency output for ``url`` with the Lua script ``lua``, two threads."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
     try:
-        out = subprocess.run(
-            [
-                wrk,
-                "-t2",
-                f"-c{args.connections}",
-                f"-d{args.seconds}s",
-                "--latency",
-                "-s",
-                script.name,
-                base + path,
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
+        command = [wrk, "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s"]
+        return subprocess.run(
+            [*command, script.name, url], capture_output=True, text=True, check=True
         ).stdout
     finally:
         os.unlink(script.name)
-    rps, p99, errors = _wrk_stats(out)
-    return Result(rps, _percentile(out, "50%"), p99, errors)
 
 
 def _wrk_stats(out: str) -> tuple[float, float, int]:

@@ -21,14 +21,12 @@ import gc
 import http.client
 import os
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 
-from benchmarks.throughput import _ensure_wrk, _process, _wrk_stats
+from benchmarks.throughput import _ensure_wrk, _process, _wrk_stats, run_wrk
 
 WORLD_SCRIPT = """
 local worlds = {worlds}
@@ -141,26 +139,7 @@ def throughput(seconds: int, connections: int, repeats: int) -> list[str]:
             for _ in range(repeats):
                 for worlds in (32, 1):  # interleaved
                     lua = WORLD_SCRIPT.format(worlds=worlds, method=method, path=path, body=body)
-                    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-                        script.write(lua)
-                    try:
-                        out = subprocess.run(
-                            [
-                                wrk,
-                                "-t2",
-                                f"-c{connections}",
-                                f"-d{seconds}s",
-                                "--latency",
-                                "-s",
-                                script.name,
-                                url,
-                            ],
-                            capture_output=True,
-                            text=True,
-                            check=True,
-                        ).stdout
-                    finally:
-                        os.unlink(script.name)
+                    out = run_wrk(wrk, url, lua, seconds=seconds, connections=connections)
                     rps, p99, errors = _wrk_stats(out)
                     assert errors == 0, f"{label}: {errors} answers were not 2xx"
                     results.setdefault((label, worlds), []).append((rps, p99))
