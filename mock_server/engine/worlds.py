@@ -119,7 +119,6 @@ class Worlds:
         self.serving = False
         self._worlds: dict[str, Simulation] = {}
         self._used: dict[str, float] = {}
-        self._created: dict[str, float] = {}
         self._expired: OrderedDict[str, float] = OrderedDict()  # name -> wall time dropped
         self._last_sweep = wall()
         self.state: StateFile | None = None  # every world's state file (serve --state)
@@ -149,9 +148,6 @@ class Worlds:
             return self.create(name)
         except WorldExists:  # another request made it meanwhile
             return self._worlds[name]
-
-    def __contains__(self, name: str) -> bool:
-        return name in self._worlds
 
     def names(self) -> list[str]:
         with self._lock:
@@ -216,7 +212,6 @@ class Worlds:
         with self._lock:
             world = self._worlds.pop(name, None)
             self._used.pop(name, None)
-            self._created.pop(name, None)
         if world is not None:
             world.persistence = None  # its records go, rather than a last commit
             world.close()
@@ -302,7 +297,6 @@ class Worlds:
         now = self.wall()
         self._worlds[name] = world
         self._used[name] = now
-        self._created[name] = now
         self._expired.pop(name, None)
 
     def _unknown(self, name: str) -> str:
