@@ -68,3 +68,23 @@ def test_removing_a_world_waits_for_its_events_and_runs_it_no_more() -> None:
     finally:
         ticker.close()
     assert world.runs == 1
+
+
+def test_a_served_world_on_a_real_clock_runs_its_events_on_the_ticker() -> None:
+    from mock_server.app import create_app, worlds_of
+    from mock_server.engine.clock import Clock
+
+    wall = [1_800_000_000.0]
+    worlds = worlds_of(create_app("default", clock=Clock("real", wall=lambda: wall[0])))
+    ran = threading.Event()
+    try:
+        worlds.start()
+        default = worlds.default
+        assert default.scheduler.running and default.scheduler._thread is None  # no own thread
+        default.scheduler.after(10, "a test's event", ran.set)
+        assert not ran.wait(0.2)  # the ticker looks every 50 ms: not due yet
+        wall[0] += 10
+        assert ran.wait(5)
+    finally:
+        worlds.close()
+    assert not worlds.ticker.runs(default.scheduler)
