@@ -36,6 +36,7 @@ from mock_server.engine.errors import (
 from mock_server.engine.faults import Fault
 from mock_server.engine.journal import (
     ENTRY_OVERHEAD,
+    JsonBody,
     ServedRequest,
     clip,
     clip_values,
@@ -488,8 +489,5 @@ def _journal_body(request: HttpRequest, journal: Journal) -> tuple[Any, int]:
     if not data:
         return None, 0
     if len(data) <= limit and request.is_json:
-        try:
-            return jsonio.loads(data), len(data)
-        except jsonio.JsonError:
-            pass
+        return JsonBody(data), len(data)  # parsed when the journal is read
     return clip(data[:limit].decode("utf-8", "replace"), limit, len(data)), len(data)

@@ -67,3 +67,16 @@ def test_clipped_values_say_how_long_they_were() -> None:
     kept = clip_values({f"h{i}": "v" * 1000 for i in range(100)})
     assert len(kept) == 65 and kept["..."] == "[36 more left out]"
     assert all(len(v) <= 512 + 30 for v in kept.values())
+
+
+def test_a_json_body_is_kept_as_bytes_and_read_as_json() -> None:
+    from mock_server.engine.journal import JsonBody
+
+    journal = Journal(10)
+    entry = _entry(journal, "/p")
+    entry.body = JsonBody(b'{"country": 187, "n": 12345678901234567890}')
+    journal.record(entry)
+    [copy] = journal.query()
+    assert copy.to_dict()["body"] == {"country": 187, "n": 12345678901234567890}
+    entry.body = JsonBody(b"{not json")
+    assert journal.query()[0].to_dict()["body"] == "{not json"
