@@ -47,6 +47,7 @@ from mock_server.spec.api import (
     ApiDefinition,
     ApiRequest,
     BindingError,
+    CredentialCheck,
     Handler,
     Reply,
     check_binding,
@@ -170,8 +171,10 @@ class Pipeline:
                     checked = fault is None
                     credentials = self.credentials(bound, request)  # 5. credentials
                     backend = sim.backend(api.name) if api.backend is not None else None
-                    self.authenticate(sim, bound, backend, credentials, request)
-                    self.rate_limit(sim, bound, backend, credentials, request)  # 6. rate limit
+                    self.check_credentials(api.authenticate, sim, backend, credentials, request)
+                    self.check_credentials(  # 6. rate limit
+                        api.rate_limit, sim, backend, credentials, request
+                    )
                     parsed = self.validate(bound, route.args, request)  # 7. validation
                     reply = bound.handler(  # 8. handler
                         ApiRequest(
@@ -319,28 +322,17 @@ class Pipeline:
         return _credentials(bound, request.headers)
 
     @staticmethod
-    def authenticate(
+    def check_credentials(
+        check: CredentialCheck | None,
         sim: Simulation,
-        bound: _Bound,
         backend: Any,
         credentials: dict[str, str],
         request: HttpRequest,
     ) -> None:
-        """The API's own check of the credentials (a known key, the control token)."""
-        if bound.api.authenticate is not None:
-            bound.api.authenticate(sim, backend, credentials, request.client)
-
-    @staticmethod
-    def rate_limit(
-        sim: Simulation,
-        bound: _Bound,
-        backend: Any,
-        credentials: dict[str, str],
-        request: HttpRequest,
-    ) -> None:
-        """The request counted against the scenario's rate limit, per key or per client."""
-        if bound.api.rate_limit is not None:
-            bound.api.rate_limit(sim, backend, credentials, request.client)
+        """One of the API's checks of the credentials: ``authenticate`` (a known key, the
+        control token) or ``rate_limit`` (counted against the scenario's limit)."""
+        if check is not None:
+            check(sim, backend, credentials, request.client)
 
     @staticmethod
     def validate(bound: _Bound, args: dict[str, str], request: HttpRequest) -> Any:
