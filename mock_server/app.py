@@ -29,6 +29,7 @@ MAX_BODY_BYTES = 1024 * 1024
 SIMULATED: tuple[ApiDefinition, ...] = tuple(service.api() for service in SERVICES.values())
 APIS: tuple[ApiDefinition, ...] = (*SIMULATED, control_api(SIMULATED))
 EXTENSION = "sms_mock"
+EDGE = "sms_mock.edge"
 
 
 def create_app(
@@ -90,8 +91,14 @@ def create_app(
     # straight to the pipeline.
     app = Flask("mock_server")
     app.extensions[EXTENSION] = pipeline
-    app.wsgi_app = ResetConnections(Edge(pipeline, max_body_bytes))  # type: ignore[method-assign]
+    edge = app.extensions[EDGE] = Edge(pipeline, max_body_bytes)
+    app.wsgi_app = ResetConnections(edge)  # type: ignore[method-assign]
     return app
+
+
+def edge_of(app: Flask) -> Edge:
+    """Where the HTTP server hands an app's requests to its pipeline."""
+    return app.extensions[EDGE]
 
 
 def worlds_of(app: Flask) -> Worlds:

@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--threads",
         type=int,
         default=SERVE_THREADS,
-        help=f"worker threads (default {SERVE_THREADS})",
+        help=f"threads answering control calls (default {SERVE_THREADS}); the APIs are answered"
+        " on the event loop",
     )
     token = serve.add_mutually_exclusive_group()
     token.add_argument(
@@ -231,9 +232,6 @@ def _serve(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # Under load waitress warns of every queued task ("Task queue depth is 3"): a line per
-    # request, which a load test pays for in formatting and I/O and nobody reads.
-    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     if args.max_worlds < 1 or not args.world_ttl > 0:
         print("sms-mock: --max-worlds must be at least 1 and --world-ttl above 0", file=sys.stderr)
         return 2
@@ -310,8 +308,8 @@ def _serve(args: argparse.Namespace) -> int:
     print("Press Ctrl-C to stop.", flush=True)
 
     def _terminate(signum: int, frame: FrameType | None) -> None:
-        worlds.release_held()  # waitress waits for its threads once interrupted
-        raise KeyboardInterrupt
+        worlds.release_held()  # held requests answer now rather than after their wait
+        server.close()
 
     # Installed explicitly: a server started in the background of a script inherits SIGINT ignored.
     signal.signal(signal.SIGINT, _terminate)

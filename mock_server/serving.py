@@ -1,31 +1,62 @@
-"""The HTTP server behind the simulator: waitress, with the limits a shared instance needs.
+"""The HTTP server behind the simulator: the serving adapter between sockets and the pipeline.
 
-A server one team or a CI farm shares must keep answering new clients while hundreds of
-connections sit idle in client pools, or trickle a request in byte by byte (slowloris):
+The pipeline decides what a request gets (:meth:`Pipeline.steps`): a reply, a wait on the
+simulator's clock first (:class:`Hold`), or a connection closed without an answer. This module
+serves those decisions on an asyncio event loop (uvloop where installed) with httptools' HTTP/1.1
+parser, so that:
 
-- up to ``connection_limit`` connections at once (waitress' default is 100), polled with
-  ``poll()`` rather than ``select()``, which cannot watch descriptors past 1,024;
-- a connection with nothing in flight is closed after ``idle_timeout`` seconds;
-- a request must arrive whole (headers and body) within ``request_timeout`` seconds of its
-  first byte, however slowly it trickles, or its connection is closed;
-- the process may open as many descriptors as its hard limit allows.
+- a request held by a latency or timeout fault costs a suspended coroutine, not a thread:
+  hundreds wait at once while every other request, the clock advance that lets them go
+  included, is answered meanwhile;
+- a reset is a real one: the socket is closed with an RST, nothing written;
+- the simulated APIs are answered on the event loop itself, one after another, with no thread
+  handing over (the pipeline holds the GIL either way); control calls, which may post
+  callbacks to slow receivers or run a day of events, go to a small thread pool.
 
-The checks run every ``check_interval`` seconds, so a connection is closed at most that long
-after its limit. A request being answered (one held by a latency fault, say) is never cut.
+A server a team or a CI farm shares keeps to :class:`ServerLimits`: at most
+``connection_limit`` connections (one more is closed at once), a connection with nothing in
+flight closed after ``idle_timeout`` seconds, a request that has not arrived whole within
+``request_timeout`` seconds of its first byte (slowloris) closed, headers capped at
+``max_header_bytes`` (431) and bodies at the app's limit (413). The checks run every
+``check_interval`` seconds. A request being answered is never cut.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
+import io
+import logging
 import resource
+import socket
+import struct
+import threading
 import time
+from collections import deque
+from collections.abc import Generator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from email.utils import formatdate
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote_to_bytes
 
-from waitress import create_server as waitress_server
-from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
-from waitress.server import BaseWSGIServer
+import httptools
+
+from mock_server.engine.simulation import MAX_WAIT_WALL_SECONDS
+from mock_server.spec.pipeline import Served, encode
+from mock_server.spec.request import read_request
+
+if TYPE_CHECKING:
+    from mock_server.spec.edge import Edge
+    from mock_server.spec.faults import Hold
+    from mock_server.spec.pipeline import Pipeline
+
+log = logging.getLogger(__name__)
+MAX_QUEUED = 16  # pipelined requests read ahead on one connection before reading pauses
+REASONS = {status.value: status.phrase for status in HTTPStatus}
+_LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends an RST
 
 
 @dataclass(frozen=True)
@@ -34,59 +65,432 @@ class ServerLimits:
     idle_timeout: int = 30
     request_timeout: int = 30
     check_interval: int = 1
+    max_header_bytes: int = 64 * 1024
 
 
-class _TimedParser(HTTPRequestParser):
-    """A request being read, and when its first byte came."""
-
-    def __init__(self, adj: Any) -> None:
-        super().__init__(adj)
-        self.started = time.time()
+class _HeadersTooLarge(Exception):
+    pass
 
 
-class _Channel(HTTPChannel):
-    parser_class = _TimedParser
+@dataclass
+class _Message:
+    """One request as the parser read it."""
+
+    method: str
+    url: bytes
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    keep_alive: bool
+    version: str
+    too_large: bool
+
+
+class _Release:
+    """Lets a held request's coroutine go, from whichever thread moves the clock."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, future: asyncio.Future[bool]) -> None:
+        self.loop, self.future = loop, future
+
+    def set(self) -> None:
+        self.loop.call_soon_threadsafe(self._resolve)
+
+    def _resolve(self) -> None:
+        if not self.future.done():
+            self.future.set_result(True)
+
+
+class _Connection(asyncio.Protocol):
+    """One client connection: requests parsed in order, answered in order."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.parser = httptools.HttpRequestParser(self)
+        self.transport: asyncio.Transport | None = None
+        self.client = "unknown"
+        self.queue: deque[_Message] = deque()
+        self.busy = False  # a request of this connection is being answered off the fast path
+        self.closed = False
+        self.last_active = time.monotonic()
+        self.request_started: float | None = None  # first byte of a request not yet whole
+        self._url = b""
+        self._headers: list[tuple[bytes, bytes]] = []
+        self._body: list[bytes] = []
+        self._size = 0
+        self._header_bytes = 0
+        self._too_large = False
+
+    # -- the transport -------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is no subclass
+        server = self.server
+        if len(server.connections) >= server.limits.connection_limit:
+            log.warning("%d connections: closing a new one", len(server.connections))
+            self.closed = True
+            transport.abort()
+            return
+        server.connections.add(self)
+        peer = transport.get_extra_info("peername")
+        if isinstance(peer, tuple) and peer:
+            self.client = str(peer[0])
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.closed = True
+        self.server.connections.discard(self)
+
+    def pause_writing(self) -> None:  # the client reads no answers: read no more requests
+        if self.transport is not None:
+            self.transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self.transport is not None and len(self.queue) < MAX_QUEUED:
+            self.transport.resume_reading()
+
+    def data_received(self, data: bytes) -> None:
+        self.last_active = time.monotonic()
+        try:
+            self.parser.feed_data(data)
+        except _HeadersTooLarge:
+            self._refuse(431, "request headers too large")
+            return
+        except httptools.HttpParserCallbackError as exc:
+            if isinstance(exc.__context__, _HeadersTooLarge):
+                self._refuse(431, "request headers too large")
+            else:
+                self._refuse(400, "bad request")
+            return
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade):
+            self._refuse(400, "bad request")
+            return
+        if len(self.queue) >= MAX_QUEUED and self.transport is not None:
+            self.transport.pause_reading()
+        self.serve_queue()
+
+    # -- the parser's callbacks ----------------------------------------------------------
+    def on_message_begin(self) -> None:
+        self.request_started = time.monotonic()
+        self._url, self._headers, self._body = b"", [], []
+        self._size = self._header_bytes = 0
+        self._too_large = False
+
+    def on_url(self, url: bytes) -> None:
+        self._url += url
+        self._count_header_bytes(len(url))
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        self._headers.append((name, value))
+        self._count_header_bytes(len(name) + len(value) + 4)
+
+    def _count_header_bytes(self, size: int) -> None:
+        self._header_bytes += size
+        if self._header_bytes > self.server.limits.max_header_bytes:
+            raise _HeadersTooLarge
+
+    def on_headers_complete(self) -> None:
+        limit = self.server.max_body_bytes
+        declared = next((v for n, v in self._headers if n.lower() == b"content-length"), None)
+        if limit is not None and declared is not None and declared.isdigit():
+            self._too_large = int(declared) > limit
+        expects = any(
+            n.lower() == b"expect" and v.lower() == b"100-continue" for n, v in self._headers
+        )
+        if expects and not self._too_large and self.transport is not None:
+            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+
+    def on_body(self, body: bytes) -> None:
+        if self._too_large:
+            return
+        self._size += len(body)
+        limit = self.server.max_body_bytes
+        if limit is not None and self._size > limit:
+            self._too_large, self._body = True, []
+            return
+        self._body.append(body)
+
+    def on_message_complete(self) -> None:
+        parser = self.parser
+        self.queue.append(
+            _Message(
+                method=parser.get_method().decode("latin-1"),
+                url=self._url,
+                headers=self._headers,
+                body=b"".join(self._body),
+                keep_alive=parser.should_keep_alive(),
+                version=parser.get_http_version(),
+                too_large=self._too_large,
+            )
+        )
+        self.request_started = None
+        self._body = []
+
+    # -- answering -----------------------------------------------------------------------
+    def serve_queue(self) -> None:
+        """Answer the requests read so far, in order, until one has to wait."""
+        while self.queue and not self.busy and not self.closed:
+            message = self.queue.popleft()
+            self.server.serve(self, message)
+        if not self.closed and self.transport is not None and len(self.queue) < MAX_QUEUED:
+            self.transport.resume_reading()
+
+    def answer(self, message: _Message, served: Served) -> None:
+        """Write one answer (or reset the connection, when that is the answer)."""
+        transport = self.transport
+        if self.closed or transport is None:
+            return
+        self.last_active = time.monotonic()
+        if served.reset:
+            self.reset()
+            return
+        closing = not message.keep_alive or message.too_large
+        transport.write(self.server.response_bytes(message, served, closing))
+        if closing:
+            self.closed = True
+            self.queue.clear()
+            transport.close()
+
+    def hang_up(self) -> None:
+        """Close the connection (a FIN): idle too long, or a request trickling in too slowly."""
+        self.closed = True
+        self.queue.clear()
+        if self.transport is not None:
+            self.transport.close()
+
+    def reset(self) -> None:
+        """Close with an RST and write nothing: a reset or timeout fault."""
+        transport = self.transport
+        self.closed = True
+        self.queue.clear()
+        if transport is None:
+            return
+        sock = transport.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_RESET)
+        transport.abort()
+
+    def _refuse(self, status: int, message: str) -> None:
+        """A request the parser cannot take: a plain answer, and the connection closed."""
+        transport = self.transport
+        if self.closed or transport is None:
+            return
+        body = f'{{"error": "{message}"}}'.encode()
+        head = (
+            f"HTTP/1.1 {status} {REASONS[status]}\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        self.closed = True
+        self.queue.clear()
+        transport.write(head.encode("latin-1") + body)
+        transport.close()
+
+
+class Server:
+    """The simulator's HTTP server. ``run()`` serves until :meth:`close` (from any thread)."""
+
+    def __init__(
+        self, edge: Edge, *, host: str, port: int, threads: int, limits: ServerLimits
+    ) -> None:
+        self.pipeline: Pipeline = edge.pipeline
+        self.max_body_bytes = edge.max_body_bytes
+        self.limits = limits
+        self.connections: set[_Connection] = set()
+        self.loop = _new_loop()
+        self.control = ThreadPoolExecutor(max(1, threads), thread_name_prefix="sms-mock-control")
+        self.host = host
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.create_server((host, port), family=family, backlog=2048)
+        self.sock.setblocking(False)
+        self._stopping: asyncio.Event | None = None
+        self._date = (0, "")
+        self._running = threading.Event()
+
+    @property
+    def effective_port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    # -- running -------------------------------------------------------------------------
+    def run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        try:
+            self.loop.run_until_complete(self._serve())
+        finally:
+            self.control.shutdown(wait=False, cancel_futures=True)
+            self.loop.close()
+
+    async def _serve(self) -> None:
+        self._stopping = asyncio.Event()
+        server = await self.loop.create_server(lambda: _Connection(self), sock=self.sock)
+        sweeping = self.loop.create_task(self._sweep())
+        self._running.set()
+        try:
+            await self._stopping.wait()
+        finally:
+            sweeping.cancel()
+            server.close()
+            for connection in list(self.connections):
+                if connection.transport is not None:
+                    connection.transport.abort()
+            for task in asyncio.all_tasks(self.loop) - {asyncio.current_task()}:
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await server.wait_closed()
+
+    def close(self) -> None:
+        """Stop serving: from any thread, at any time (before ``run()`` too)."""
+        if self.loop.is_closed():
+            return
+        if self._stopping is None:  # not running yet
+            self.sock.close()
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+            self.loop.call_soon_threadsafe(self._stopping.set)
+
+    async def _sweep(self) -> None:
+        """Close idle connections and requests that trickle in too slowly."""
+        limits = self.limits
+        while True:
+            await asyncio.sleep(limits.check_interval)
+            now = time.monotonic()
+            for connection in list(self.connections):
+                if connection.busy or connection.queue:
+                    continue
+                started = connection.request_started
+                if started is not None:
+                    if now - started > limits.request_timeout:
+                        connection.hang_up()
+                elif now - connection.last_active > limits.idle_timeout:
+                    connection.hang_up()
+
+    # -- one request ---------------------------------------------------------------------
+    def serve(self, connection: _Connection, message: _Message) -> None:
+        """Answer one request: at once on the loop, unless it waits on the clock or is a
+        control call (a thread of the pool answers those)."""
+        request = read_request(self._environ(connection, message), self.max_body_bytes)
+        if not self.pipeline.api_for_path(request.path).simulated:
+            connection.busy = True
+            done = self.loop.run_in_executor(self.control, self.pipeline.handle, request)
+            done.add_done_callback(lambda f: self._finish(connection, message, f))
+            return
+        context = contextvars.copy_context()  # a held request keeps its scenario to itself
+        steps = self.pipeline.steps(request)
+        try:
+            hold = context.run(steps.send, None)
+        except StopIteration as done:
+            connection.answer(message, done.value)
+            return
+        connection.busy = True
+        task = self.loop.create_task(self._held(steps, hold), context=context)
+        task.add_done_callback(lambda f: self._finish(connection, message, f))
+
+    async def _held(self, steps: Generator[Hold, bool, Served], hold: Hold) -> Served:
+        while True:
+            released = await self._wait(hold)
+            try:
+                hold = steps.send(released)
+            except StopIteration as done:
+                return done.value
+
+    async def _wait(self, hold: Hold) -> bool:
+        if hold.seconds <= 0:
+            return True
+        future: asyncio.Future[bool] = self.loop.create_future()
+        release = _Release(self.loop, future)
+        event = hold.sim.hold(hold.seconds, release, hold.held)
+        try:
+            return await asyncio.wait_for(future, MAX_WAIT_WALL_SECONDS)
+        except TimeoutError:
+            return False
+        finally:
+            hold.sim.unhold(release, event)
+
+    def _finish(self, connection: _Connection, message: _Message, done: Any) -> None:
+        connection.busy = False
+        if done.cancelled():
+            return
+        error = done.exception()
+        if error is not None:  # the pipeline answers every error itself: this is a bug here
+            log.error("serving a request failed", exc_info=error)
+            connection.reset()
+            return
+        connection.answer(message, done.result())
+        connection.serve_queue()
+
+    def _environ(self, connection: _Connection, message: _Message) -> dict[str, Any]:
+        """The request as a WSGI environ, which :func:`read_request` reads as it reads any."""
+        path, _, query = message.url.partition(b"?")
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": message.method,
+            "SCRIPT_NAME": "",
+            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
+            "QUERY_STRING": query.decode("latin-1"),
+            "SERVER_NAME": self.host,
+            "SERVER_PORT": str(self.effective_port),
+            "SERVER_PROTOCOL": f"HTTP/{message.version}",
+            "REMOTE_ADDR": connection.client,
+            "wsgi.url_scheme": "http",
+            "wsgi.input": io.BytesIO(message.body),
+        }
+        for name, value in message.headers:
+            key = name.decode("latin-1").upper().replace("-", "_")
+            text = value.decode("latin-1")
+            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+                environ[key] = text
+                continue
+            if key == "TRANSFER_ENCODING":  # the parser has taken the chunks apart already
+                continue
+            key = "HTTP_" + key
+            environ[key] = f"{environ[key]},{text}" if key in environ else text
+        if message.too_large:  # declared or sent: more than the limit, and not kept
+            environ["CONTENT_LENGTH"] = str((self.max_body_bytes or 0) + 1)
+        elif "CONTENT_LENGTH" in environ or message.body:
+            environ["CONTENT_LENGTH"] = str(len(message.body))
+        return environ
+
+    def response_bytes(self, message: _Message, served: Served, closing: bool) -> bytes:
+        reply = served.reply
+        body = encode(reply).encode("utf-8")
+        status = reply.status
+        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}"]
+        headers = {"Content-Type": "application/json", **reply.headers}
+        for name, value in headers.items():
+            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                lines.append(f"{name}: {value}")
+        lines.append(f"Content-Length: {len(body)}")
+        lines.append(f"Date: {self._http_date()}")
+        lines.append("Server: sms-mock")
+        if closing:
+            lines.append("Connection: close")
+        elif message.version == "1.0":
+            lines.append("Connection: keep-alive")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        return head if message.method == "HEAD" else head + body
+
+    def _http_date(self) -> str:
+        now = int(time.time())
+        if self._date[0] != now:
+            self._date = (now, formatdate(now, usegmt=True))
+        return self._date[1]
 
 
 def create_server(
     app: Any, *, host: str, port: int, threads: int, limits: ServerLimits | None = None
-) -> Any:
-    """A waitress server for ``app`` that keeps to ``limits``; call ``run()`` to serve."""
+) -> Server:
+    """A server for ``app`` (made by :func:`mock_server.app.create_app`) that keeps to
+    ``limits``; call ``run()`` to serve. ``threads`` answer control calls."""
+    from mock_server.app import edge_of
+
     limits = limits or ServerLimits()
     _raise_descriptor_limit(limits.connection_limit)
-    server = waitress_server(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        connection_limit=limits.connection_limit,
-        channel_timeout=limits.idle_timeout,
-        cleanup_interval=limits.check_interval,
-        asyncore_use_poll=True,
-    )
-    listeners = (
-        [server]
-        if isinstance(server, BaseWSGIServer)
-        else [d for d in server.map.values() if isinstance(d, BaseWSGIServer)]
-    )
-    for listener in listeners:
-        _time_out_slow_requests(listener, limits.request_timeout)
-    return server
+    return Server(edge_of(app), host=host, port=port, threads=threads, limits=limits)
 
 
-def _time_out_slow_requests(server: BaseWSGIServer, timeout: int) -> None:
-    server.channel_class = _Channel
-    idle = server.maintenance
-
-    def maintenance(now: float) -> None:
-        idle(now)  # waitress' own: idle connections
-        cutoff = now - timeout
-        for channel in list(server.active_channels.values()):
-            partial = channel.request
-            if partial is not None and not channel.requests and partial.started < cutoff:
-                channel.will_close = True
-
-    server.maintenance = maintenance  # type: ignore[method-assign]
+def _new_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - a dependency, but the stdlib loop serves too
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 def _raise_descriptor_limit(connections: int) -> None:

@@ -42,7 +42,7 @@ def served_app() -> Flask:
 
 @pytest.fixture(scope="session")
 def live_url(served_app: Flask) -> Iterator[str]:
-    """The strict simulator served by waitress on a free port, for tests over real HTTP."""
+    """The strict simulator served on a free port, for tests over real HTTP."""
     with serving(served_app) as url:
         yield url
 

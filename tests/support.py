@@ -146,7 +146,7 @@ class Faulty:
         for _ in range(500):
             if self.parked() >= count:
                 return
-            done.wait(0.01)  # real-time: a waitress thread is still reaching the fault
+            done.wait(0.01)  # real-time: the server is still reading the request
         raise AssertionError("the request never reached its fault")
 
 

@@ -120,8 +120,8 @@ def test_pay_with_no_server_says_so(capsys) -> None:  # type: ignore[no-untyped-
 
 
 def test_sigterm_stops_at_once_while_a_request_is_held_by_a_latency_fault(tmp_path: Path) -> None:
-    """waitress waits for its threads when interrupted: a request held for a minute by a
-    latency fault on the real clock must be let go, not waited out."""
+    """A request held for a minute by a latency fault on the real clock is let go at once
+    when the server stops, not waited out."""
     scenario = tmp_path / "held.yaml"
     scenario.write_text(
         "name: held\nfaults:\n  - {match: {operation: getPrice}, latency: {seconds: 60}}\n"

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from mock_server.engine.callbacks import CallbackDispatcher, CallbackLimits
 from mock_server.engine.clock import Clock, ClockMode, iso_at
@@ -39,7 +39,7 @@ from mock_server.engine.scenarios import (
     ScenarioProblem,
     build_scenario,
 )
-from mock_server.engine.scheduler import Scheduler
+from mock_server.engine.scheduler import Event, Scheduler
 from mock_server.engine.store import Backend, Store
 from mock_server.engine.worlds import DEFAULT_WORLD, WorldLimits
 
@@ -53,6 +53,12 @@ _REQUEST_SCENARIO: ContextVar[Scenario | None] = ContextVar(
 # A fault's wait never outlasts this much wall time, even on a clock nobody advances.
 MAX_WAIT_WALL_SECONDS = 600.0
 log = logging.getLogger(__name__)
+
+
+class Release(Protocol):
+    """What lets a held request go: a thread's ``threading.Event``, or the server's future."""
+
+    def set(self) -> None: ...
 
 
 class Simulation:
@@ -84,7 +90,7 @@ class Simulation:
         self.restored = False  # True when a state file's state was carried on
         self._owns_file = False  # the state file is this simulation's alone (not shared)
         self.serving = False  # between start() and stop(): a real clock then runs by itself
-        self._held: dict[threading.Event, dict[str, Any]] = {}  # requests waiting in wait()
+        self._held: dict[Release, dict[str, Any]] = {}  # requests a fault holds (hold())
         self._checks: list[ScenarioCheck] = []
         self._named: dict[str, Scenario] = {}
         self._clock_override = clock
@@ -337,7 +343,7 @@ class Simulation:
 
     def release_held(self) -> None:
         """Let every request held in :meth:`wait` go now: a server that is stopping does not
-        wait out a 5 s latency fault (waitress waits for its threads before it returns)."""
+        wait out a 5 s latency fault."""
         for held in self._held.copy():
             held.set()
 
@@ -355,7 +361,7 @@ class Simulation:
 
     # -- waiting on the clock ------------------------------------------------------------
     def wait(self, seconds: float, held: dict[str, Any] | None = None) -> bool:
-        """Block the calling request until the clock has moved ``seconds`` on.
+        """Block the calling thread until the clock has moved ``seconds`` on.
 
         On the virtual clock that happens when a test advances it; on the real clock the
         scheduler's thread gets there in real time. True when the clock got there. ``held``
@@ -364,16 +370,24 @@ class Simulation:
         if seconds <= 0:
             return True
         reached = threading.Event()
-        event = self.scheduler.after(seconds, "fault wait", reached.set, locked=False)
+        event = self.hold(seconds, reached, held)
+        try:
+            return reached.wait(MAX_WAIT_WALL_SECONDS)
+        finally:
+            self.unhold(reached, event)
+
+    def hold(self, seconds: float, release: Release, held: dict[str, Any] | None = None) -> Event:
+        """Call ``release.set()`` once the clock has moved ``seconds`` on (or the server stops),
+        listing the request as held meanwhile; undo with :meth:`unhold` whatever happened."""
+        event = self.scheduler.after(seconds, "fault wait", release.set, locked=False)
         if self.clock.mode == "real" and not self.scheduler.running:
             self.scheduler.start()
-        self._held[reached] = {**(held or {}), "until": iso_at(event.due), "due": event.due}
-        try:
-            done = reached.wait(MAX_WAIT_WALL_SECONDS)
-        finally:
-            self._held.pop(reached, None)
+        self._held[release] = {**(held or {}), "until": iso_at(event.due), "due": event.due}
+        return event
+
+    def unhold(self, release: Release, event: Event) -> None:
+        self._held.pop(release, None)
         event.cancel()
-        return done
 
     def held_requests(self) -> list[dict[str, Any]]:
         """The requests a latency or timeout fault holds now, each with the clock time that

@@ -69,6 +69,10 @@ class LightningNode(Backend):
             raise ValueError(f"unknown network {network!r}; expected one of {NETWORKS}")
         if amount_sat <= 0:
             raise ValueError("an invoice needs a positive amount")
+        if isinstance(amount_sat, float):  # JSON's 27398.0 is a whole number of sats
+            if not amount_sat.is_integer():
+                raise ValueError("an invoice is for a whole number of sats")
+            amount_sat = int(amount_sat)
         rng = self.sim.random
         preimage = preimage if preimage is not None else rng.randbytes(32)
         payment_hash = hashlib.sha256(preimage).hexdigest()

@@ -8,6 +8,7 @@ HTTP and WSGI and decides *how*.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mock_server.engine import jsonio
@@ -64,9 +65,7 @@ def before_handler(
     from mock_server.spec.api import Reply
 
     action, params = fault.action, fault.params
-    if action in ("latency", "timeout"):  # the request waits on the clock, listed as held
-        sim.wait(fault.delay, _held(fault, api, op, path))
-    if action == "latency":
+    if action == "latency":  # it has waited (:class:`Hold`); the handler answers
         return None
     if action in ("reset", "timeout"):
         return Reply(None, CLOSED)
@@ -82,16 +81,38 @@ def before_handler(
     return None  # malformed and drift change what the handler answers
 
 
-def _held(fault: Fault, api: ApiDefinition, op: Operation, path: str) -> dict[str, Any]:
-    """What GET /_mock/clock says of a request while a fault holds it."""
-    return {
-        "api": api.name,
-        "method": op.method,
-        "path": path,
-        "operation": op.operation_id,
-        "fault": fault.rule,
-        "action": fault.action,
-    }
+HOLDING = ("latency", "timeout")  # the actions that hold a request on the clock
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A request waits until the world's clock has moved ``seconds`` on, listed as held.
+
+    The pipeline yields it; whoever drives the pipeline waits: a thread blocks in :meth:`wait`,
+    the server's event loop awaits the clock instead (and serves other requests meanwhile).
+    """
+
+    sim: Simulation
+    seconds: float
+    held: dict[str, Any]
+
+    @classmethod
+    def of(
+        cls, fault: Fault, sim: Simulation, api: ApiDefinition, op: Operation, path: str
+    ) -> Hold:
+        held = {
+            "api": api.name,
+            "method": op.method,
+            "path": path,
+            "operation": op.operation_id,
+            "fault": fault.rule,
+            "action": fault.action,
+        }  # what GET /_mock/clock says of the request while it waits
+        return cls(sim, fault.delay, held)
+
+    def wait(self) -> bool:
+        """Block this thread until the clock gets there; True when it did."""
+        return self.sim.wait(self.seconds, self.held)
 
 
 def _documented_body(params: dict[str, Any], op: Operation, doc: SpecDocument, status: int) -> Any:
@@ -124,11 +145,9 @@ def after_handler(fault: Fault, reply: Reply) -> Reply:
 
 
 class ResetConnections:
-    """WSGI wrapper: a response marked for reset closes the connection with no answer.
-
-    Under waitress this raises its ``ClientDisconnected``, on which waitress closes the socket
-    without writing; elsewhere a ConnectionAbortedError does the nearest thing.
-    """
+    """WSGI wrapper: a response marked for reset raises ``ConnectionAbortedError``, the
+    nearest a WSGI caller (Flask's test client, another WSGI server) gets to a reset.
+    ``sms-mock serve`` sends a real RST instead (:mod:`mock_server.serving`)."""
 
     def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
         self.app = app
@@ -138,15 +157,7 @@ class ResetConnections:
     ) -> Iterable[bytes]:
         def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             if environ.get(RESET_KEY):
-                raise _disconnect()
+                raise ConnectionAbortedError("sms-mock fault: connection reset")
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
-
-
-def _disconnect() -> Exception:
-    try:
-        from waitress.channel import ClientDisconnected
-    except ImportError:  # pragma: no cover - waitress is a dependency
-        return ConnectionAbortedError("sms-mock fault: connection reset")
-    return ClientDisconnected("sms-mock fault: connection reset")

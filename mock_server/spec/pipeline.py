@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,7 +53,14 @@ from mock_server.spec.api import (
     check_binding,
 )
 from mock_server.spec.document import Operation, SpecDocument
-from mock_server.spec.faults import CLOSED, after_handler, before_handler, requested_scenario
+from mock_server.spec.faults import (
+    CLOSED,
+    HOLDING,
+    Hold,
+    after_handler,
+    before_handler,
+    requested_scenario,
+)
 from mock_server.spec.faults import facts as fault_facts
 from mock_server.spec.request import HttpRequest
 from mock_server.spec.validation import RequestValidator, ResponseValidator, registry_for
@@ -145,7 +152,22 @@ class Pipeline:
 
     # -- the path of every request ---------------------------------------------------------
     def handle(self, request: HttpRequest) -> Served:
-        """Serve one request, in DESIGN's order; each step is one method below."""
+        """Serve one request to its end, this thread waiting wherever a fault holds it."""
+        steps = self.steps(request)
+        released: bool | None = None
+        try:
+            while True:
+                released = steps.send(released).wait()
+        except StopIteration as done:
+            return done.value
+
+    def steps(self, request: HttpRequest) -> Generator[Hold, bool, Served]:
+        """Serve one request, in DESIGN's order; each step is one method below.
+
+        Where a fault holds the request on the clock, this yields a :class:`Hold` and goes on
+        once its driver sends whether the clock got there: :meth:`handle` blocks a thread,
+        the server's event loop awaits (:mod:`mock_server.serving`).
+        """
         started = time.perf_counter()
         api = self.api_for_path(request.path)  # whose envelope answers, whatever happens
         try:
@@ -166,6 +188,8 @@ class Pipeline:
         try:
             with sim.requested(self.scenario_of(sim, bound, request)):  # 3. scenario
                 fault = self.decide_fault(sim, bound, request, entry)  # 4. faults
+                if fault is not None and fault.action in HOLDING:  # waits, listed as held
+                    yield Hold.of(fault, sim, bound.api, bound.op, request.path)
                 reply = self.fault_before_handler(sim, bound, request, fault)
                 if reply is None:
                     checked = fault is None

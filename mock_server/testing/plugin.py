@@ -11,12 +11,13 @@ Installing sms-mock is enough (it registers through the ``pytest11`` entry point
         sms_mock.advance("21m")
         assert sms_mock.invoice(order["orderId"])["state"] == "CANCELED"
 
-One server per test session, served by waitress on a free port in a thread. Each test gets a
-fresh world on it (its own accounts, orders, journal and clock; ``sms_mock.url`` points into it:
-``http://127.0.0.1:PORT/worlds/NAME``), dropped when the test ends. Worlds are on the **virtual
-clock**: simulated time moves only when a test advances it, so freezegun in your test does not
-move it, and it does not move freezegun's. A world's answers depend only on its scenario, seed
-and requests, so a test gets the same ids, numbers and invoices on every run.
+One server per test session, served as ``sms-mock serve`` serves, on a free port in a thread.
+Each test gets a fresh world on it (its own accounts, orders, journal and clock;
+``sms_mock.url`` points into it: ``http://127.0.0.1:PORT/worlds/NAME``), dropped when the test
+ends. Worlds are on the **virtual clock**: simulated time moves only when a test advances it,
+so freezegun in your test does not move it, and it does not move freezegun's. A world's answers
+depend only on its scenario, seed and requests, so a test gets the same ids, numbers and
+invoices on every run.
 
 With pytest-xdist each worker starts its own server, unless ``SMS_MOCK_URL`` names one that is
 running already (``sms-mock serve --port 8080`` in CI's first step): then every worker, and every

@@ -170,7 +170,7 @@ def test_timeout_holds_past_the_clients_patience_then_closes(faulty: Faulty) -> 
     faulty.wait_until_parked()
     faulty.advance(30)  # the server gives up and closes the socket
     entries = faulty.journal()  # listed already while held; closed once the thread is released
-    for _ in range(300):  # real-time: the released waitress thread closes its entry
+    for _ in range(300):  # real-time: the released request closes its entry
         entries = faulty.journal()
         if entries[0]["status"] is not None:
             break

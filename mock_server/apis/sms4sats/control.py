@@ -61,7 +61,8 @@ def deliver_code(req: ApiRequest) -> Reply:
 
 
 def add_sms4sats_account(req: ApiRequest) -> Reply:
-    account = _sms4sats(req).top_up(req.body["api_key"], req.body.get("balance", 0))
+    # validated as an integer: 500.0 is 500 sats
+    account = _sms4sats(req).top_up(req.body["api_key"], int(req.body.get("balance", 0)))
     return Reply({"api_key": account.api_key, "balance": account.balance})
 
 

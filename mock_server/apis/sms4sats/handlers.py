@@ -144,7 +144,8 @@ def _send(req: ApiRequest, kind: str, destination: str) -> Reply:
 
 
 def create_fund_order(req: ApiRequest) -> Reply:
-    return _created(_backend(req).create_fund_order(req.credentials[API_KEY], req.body["amount"]))
+    amount = int(req.body["amount"])  # validated as an integer: 27398.0 is 27398 sats
+    return _created(_backend(req).create_fund_order(req.credentials[API_KEY], amount))
 
 
 def get_balance(req: ApiRequest) -> Reply:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+import bolt11
+
 from .helpers import KEY, Driver, app_for
 
 MANUAL = "sms4sats:\n  timing: {auto_pay_after: null}\n"
@@ -31,6 +33,15 @@ def test_fund_credits_the_balance_when_paid_and_history_lists_it() -> None:
     )
     assert hashlib.sha256(bytes.fromhex(entry["preimage"])).hexdigest() == entry["preimageHash"]
     assert entry["preimageHash"] == order["orderId"]
+
+
+def test_a_whole_amount_written_as_a_float_is_an_invoice_for_whole_sats() -> None:
+    driver = Driver(app_for(MANUAL))
+    order = driver.fund(27398.0)  # type: ignore[arg-type]  # JSON's 27398.0 is an integer
+    assert bolt11.decode(order["payreq"]).amount_msat == 27_398_000
+    assert driver.pay(order["payreq"]).status_code == 200
+    assert driver.balance() == 10000 + 27398
+    assert isinstance(driver.balance(), int)
 
 
 def test_unpaid_funding_is_not_history() -> None:
