@@ -18,6 +18,7 @@ from mock_server.engine.clock import CLOCK_MODES
 from mock_server.engine.persistence import StateFileError
 from mock_server.engine.scenarios import ScenarioError, ScenarioLibrary
 from mock_server.engine.worlds import WorldLimits
+from mock_server.heap import Heap
 from mock_server.services import SERVICES
 from mock_server.serving import ServerLimits
 from mock_server.shell import add_commands as add_shell_commands
@@ -107,6 +108,13 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="close a connection whose request has not arrived whole this long after its first"
         f" byte (default {limits.request_timeout})",
+    )
+    serve.add_argument(
+        "--gc",
+        choices=("frozen", "default"),
+        default="frozen",
+        help="frozen (default): long-lived state is kept out of the garbage collector's full"
+        " passes (no stalls as orders pile up); default: CPython's own collection",
     )
     worlds = WorldLimits()
     serve.add_argument(
@@ -283,6 +291,7 @@ def _serve(args: argparse.Namespace) -> int:
             port=args.port,
             threads=args.threads,
             limits=ServerLimits(args.connection_limit, args.idle_timeout, args.request_timeout),
+            heap=Heap() if args.gc == "frozen" else None,
         )
     except OSError as exc:
         print(

@@ -45,6 +45,7 @@ from urllib.parse import unquote_to_bytes
 import httptools
 
 from mock_server.engine.simulation import MAX_WAIT_WALL_SECONDS
+from mock_server.heap import Heap
 from mock_server.spec.pipeline import Served, encode
 from mock_server.spec.request import read_request
 
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from mock_server.spec.pipeline import Pipeline
 
 log = logging.getLogger(__name__)
+IDLE_SECONDS = 1.0  # no request for this long: the heap may collect in full (mock_server.heap)
 MAX_QUEUED = 16  # pipelined requests read ahead on one connection before reading pauses
 REASONS = {status.value: status.phrase for status in HTTPStatus}
 _LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends an RST
@@ -289,7 +291,14 @@ class Server:
     """The simulator's HTTP server. ``run()`` serves until :meth:`close` (from any thread)."""
 
     def __init__(
-        self, edge: Edge, *, host: str, port: int, threads: int, limits: ServerLimits
+        self,
+        edge: Edge,
+        *,
+        host: str,
+        port: int,
+        threads: int,
+        limits: ServerLimits,
+        heap: Heap | None = None,
     ) -> None:
         self.pipeline: Pipeline = edge.pipeline
         self.max_body_bytes = edge.max_body_bytes
@@ -303,6 +312,8 @@ class Server:
         self.sock.setblocking(False)
         self._stopping: asyncio.Event | None = None
         self._date = (0, "")
+        self.heap = heap  # `serve` keeps the collector off long-lived state; tests do not
+        self.last_request = time.monotonic()
         self._running = threading.Event()
 
     @property
@@ -323,9 +334,13 @@ class Server:
         server = await self.loop.create_server(lambda: _Connection(self), sock=self.sock)
         sweeping = self.loop.create_task(self._sweep())
         self._running.set()
+        if self.heap is not None:
+            self.heap.start()
         try:
             await self._stopping.wait()
         finally:
+            if self.heap is not None:
+                self.heap.stop()
             sweeping.cancel()
             server.close()
             for connection in list(self.connections):
@@ -352,6 +367,9 @@ class Server:
         while True:
             await asyncio.sleep(limits.check_interval)
             now = time.monotonic()
+            if self.heap is not None:
+                busy = any(c.busy or c.queue for c in self.connections)
+                self.heap.tick(idle=not busy and now - self.last_request > IDLE_SECONDS)
             for connection in list(self.connections):
                 if connection.busy or connection.queue:
                     continue
@@ -366,6 +384,7 @@ class Server:
     def serve(self, connection: _Connection, message: _Message) -> None:
         """Answer one request: at once on the loop, unless it waits on the clock or is a
         control call (a thread of the pool answers those)."""
+        self.last_request = time.monotonic()
         request = read_request(self._environ(connection, message), self.max_body_bytes)
         if not self.pipeline.api_for_path(request.path).simulated:
             connection.busy = True
@@ -474,15 +493,22 @@ class Server:
 
 
 def create_server(
-    app: Any, *, host: str, port: int, threads: int, limits: ServerLimits | None = None
+    app: Any,
+    *,
+    host: str,
+    port: int,
+    threads: int,
+    limits: ServerLimits | None = None,
+    heap: Heap | None = None,
 ) -> Server:
     """A server for ``app`` (made by :func:`mock_server.app.create_app`) that keeps to
-    ``limits``; call ``run()`` to serve. ``threads`` answer control calls."""
+    ``limits``; call ``run()`` to serve. ``threads`` answer control calls; ``heap`` (for a
+    process that is the server, as `serve`) keeps the collector off long-lived state."""
     from mock_server.app import edge_of
 
     limits = limits or ServerLimits()
     _raise_descriptor_limit(limits.connection_limit)
-    return Server(edge_of(app), host=host, port=port, threads=threads, limits=limits)
+    return Server(edge_of(app), host=host, port=port, threads=threads, limits=limits, heap=heap)
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:

@@ -177,3 +177,10 @@ def test_serve_passes_the_world_limits_on(monkeypatch: pytest.MonkeyPatch) -> No
     limits = made["worlds"]
     assert (limits.max_worlds, limits.idle_seconds, limits.explicit) == (7, 90.0, True)
     assert (limits.journal_bytes, limits.callback_bytes) == (4096, 256 * 1024)
+
+
+def test_serve_keeps_long_lived_state_out_of_the_collector_unless_told() -> None:
+    from mock_server.cli import build_parser
+
+    assert build_parser().parse_args(["serve"]).gc == "frozen"
+    assert build_parser().parse_args(["serve", "--gc", "default"]).gc == "default"

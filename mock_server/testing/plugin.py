@@ -35,6 +35,7 @@ from typing import Any
 
 import pytest
 
+from mock_server.heap import collection_paused
 from mock_server.testing.client import ControlClient, ControlError
 from mock_server.testing.server import serving
 
@@ -88,7 +89,8 @@ def sms_mock_server() -> Iterator[SimulatorServer]:
         return
     from mock_server.app import create_app
 
-    app = create_app(DEFAULT_SCENARIO, clock="virtual")
+    with collection_paused():  # pytest's heap is large: each collection would rescan it
+        app = create_app(DEFAULT_SCENARIO, clock="virtual")
     with serving(app) as url:
         yield SimulatorServer(url, app)
 
