@@ -53,17 +53,23 @@ def test_long_lived_objects_are_frozen_every_second(heap: tuple[Heap, FakeClock]
     assert policy.full_collections == 0
 
 
+def _frozen_garbage(policy: Heap, clock: FakeClock) -> weakref.ref[Node]:
+    """A cycle frozen while alive, then dropped: garbage no ordinary collection sees."""
+    node = Node()
+    gone = weakref.ref(node)
+    clock.now = 1.0
+    policy.tick(idle=False)
+    del node
+    gc.collect()
+    assert gone() is not None
+    return gone
+
+
 def test_frozen_cycles_are_freed_by_a_full_collection_while_idle(
     heap: tuple[Heap, FakeClock],
 ) -> None:
     policy, clock = heap
-    node = Node()
-    gone = weakref.ref(node)
-    clock.now = 1.0
-    policy.tick(idle=False)  # frozen while alive
-    del node
-    gc.collect()
-    assert gone() is not None  # frozen garbage: no ordinary collection sees it
+    gone = _frozen_garbage(policy, clock)
     clock.now = 299.0
     policy.tick(idle=True)
     assert gone() is not None and policy.full_collections == 0  # not due yet
@@ -78,11 +84,7 @@ def test_a_server_never_idle_still_collects_in_full_now_and_then(
     heap: tuple[Heap, FakeClock],
 ) -> None:
     policy, clock = heap
-    node = Node()
-    gone = weakref.ref(node)
-    clock.now = 1.0
-    policy.tick(idle=False)
-    del node
+    gone = _frozen_garbage(policy, clock)
     clock.now = 1801.0
     policy.tick(idle=False)
     assert gone() is None and policy.full_collections == 1
