@@ -413,6 +413,8 @@ class Pipeline:
             return
         limit = journal.entry_bytes
         text = encode(reply)
+        if reply.raw is None and reply.body is not None:
+            reply.raw = text  # the last step: the edge sends this text, encoded once
         answer_size = len(text.encode("utf-8")) if text else 0
         answer = reply.body if answer_size <= limit else clip(text[:limit], limit, answer_size)
         journal.close(
