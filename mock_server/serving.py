@@ -31,7 +31,6 @@ import logging
 import resource
 import socket
 import struct
-import threading
 import time
 from collections import deque
 from collections.abc import Generator
@@ -314,7 +313,6 @@ class Server:
         self._date = (0, "")
         self.heap = heap  # `serve` keeps the collector off long-lived state; tests do not
         self.last_request = time.monotonic()
-        self._running = threading.Event()
 
     @property
     def effective_port(self) -> int:
@@ -333,7 +331,6 @@ class Server:
         self._stopping = asyncio.Event()
         server = await self.loop.create_server(lambda: _Connection(self), sock=self.sock)
         sweeping = self.loop.create_task(self._sweep())
-        self._running.set()
         if self.heap is not None:
             self.heap.start()
         try:

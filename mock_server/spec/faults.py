@@ -53,12 +53,7 @@ def facts(api: str, op: Operation, path: str, headers: Any, raw_body: bytes) -> 
 
 
 def before_handler(
-    fault: Fault,
-    sim: Simulation,
-    api: ApiDefinition,
-    op: Operation,
-    doc: SpecDocument,
-    path: str,
+    fault: Fault, api: ApiDefinition, op: Operation, doc: SpecDocument
 ) -> Reply | None:
     """Serve the part of a fault that comes before the handler; a Reply ends the request there
     (status 599: the connection is closed without an answer)."""

@@ -190,7 +190,7 @@ class Pipeline:
                 fault = self.decide_fault(sim, bound, request, entry)  # 4. faults
                 if fault is not None and fault.action in HOLDING:  # waits, listed as held
                     yield Hold.of(fault, sim, bound.api, bound.op, request.path)
-                reply = self.fault_before_handler(sim, bound, request, fault)
+                reply = self.fault_before_handler(bound, fault)
                 if reply is None:
                     checked = fault is None
                     credentials = self.credentials(bound, request)  # 5. credentials
@@ -324,14 +324,13 @@ class Pipeline:
         return fault
 
     @staticmethod
-    def fault_before_handler(
-        sim: Simulation, bound: _Bound, request: HttpRequest, fault: Fault | None
-    ) -> Reply | None:
-        """A fault's wait, or its answer instead of the handler's (a reply ends the request)."""
+    def fault_before_handler(bound: _Bound, fault: Fault | None) -> Reply | None:
+        """A fault's answer instead of the handler's (a reply ends the request); its wait,
+        if it has one, came first (:class:`Hold`)."""
         if fault is None:
             return None
         try:
-            return before_handler(fault, sim, bound.api, bound.op, bound.doc, request.path)
+            return before_handler(fault, bound.api, bound.op, bound.doc)
         except SimulatorError as error:  # a rule that cannot be served, said plainly
             return bound.api.render_error(error, bound.op)
 
