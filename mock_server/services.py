@@ -73,10 +73,11 @@ class Service:
 
 
 def _services() -> dict[str, Service]:
+    from mock_server.apis.l402.service import SERVICE as L402
     from mock_server.apis.sms4sats.service import SERVICE as SMS4SATS
     from mock_server.apis.smsverify.service import SERVICE as SMSVERIFY
 
-    return {s.name: s for s in (SMS4SATS, SMSVERIFY)}
+    return {s.name: s for s in (SMS4SATS, SMSVERIFY, L402)}
 
 
 SERVICES: dict[str, Service] = _services()

@@ -27,6 +27,7 @@ BEARER = {"Authorization": f"Bearer {SMSVERIFY_KEY}"}
 FILES = {
     "sms4sats": "sms4sats.yaml",
     "smsverify": "smsverificationservice.yaml",
+    "l402": "sms4sats-l402.yaml",
     "control": "control.yaml",
 }
 CREDENTIALS = {
@@ -40,11 +41,17 @@ def document(api: str) -> SpecDocument:
 
 
 def send_example(
-    base_url: str, op: Operation, *, params: dict[str, Any] | None = None, body: Any = None
+    base_url: str,
+    op: Operation,
+    *,
+    params: dict[str, Any] | None = None,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> requests.Response:
     """Call ``op`` the way its examples describe, with the credentials it needs.
 
-    ``params`` replaces parameter examples by name; ``body`` replaces the body example.
+    ``params`` replaces parameter examples by name; ``body`` replaces the body example;
+    ``headers`` replaces the credentials (an L402 token is per order).
     """
     path = op.path
     query: dict[str, Any] = {}
@@ -56,16 +63,21 @@ def send_example(
             path = path.replace(f"{{{param.name}}}", str(value))
         elif param.location == "query":
             query[param.name] = value
-    headers: dict[str, str] = {}
+    credentials: dict[str, str] = {}
     for requirement in op.security[:1]:
         for scheme in requirement:
-            headers.update(CREDENTIALS[scheme])
+            credentials.update(CREDENTIALS.get(scheme, {}))
     if op.security and {} in op.security and len(op.security) > 1:
-        headers = {}  # optional credentials: the plain (pay-per-order) request
+        credentials = {}  # optional credentials: the plain (pay-per-order) request
     if body is None and op.body is not None:
         body = op.body["example"]
     return requests.request(
-        op.method, base_url + path, params=query, json=body, headers=headers, timeout=10
+        op.method,
+        base_url + path,
+        params=query,
+        json=body,
+        headers=credentials if headers is None else headers,
+        timeout=10,
     )
 
 

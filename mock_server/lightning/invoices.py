@@ -3,6 +3,9 @@
 OPEN -> ACCEPTED (paid; the payer's funds are held) -> SETTLED (the preimage is revealed and the
 funds are the receiver's) or CANCELED (the held funds return to the payer). Settling needs
 ACCEPTED; cancelling a SETTLED invoice fails; cancelling twice is harmless.
+
+An ordinary invoice (``hold=False``, as an L402 challenge's) settles as it is paid: the payer
+learns the preimage from the payment itself.
 """
 
 from __future__ import annotations
@@ -52,6 +55,7 @@ class HoldInvoice:
     expiry: int
     min_final_cltv_expiry: int
     network: str = "bc"
+    hold: bool = True  # False: an ordinary invoice, SETTLED the moment it is paid
     state: InvoiceState = InvoiceState.OPEN
     accepted_at: float | None = None
     settled_at: float | None = None
@@ -129,6 +133,7 @@ class HoldInvoice:
             "expiry": self.expiry,
             "min_final_cltv_expiry": self.min_final_cltv_expiry,
             "network": self.network,
+            "hold": self.hold,
             "state": self.state.value,
             "accepted_at": self.accepted_at,
             "settled_at": self.settled_at,
@@ -152,6 +157,7 @@ class HoldInvoice:
         return {
             "payment_hash": self.payment_hash,
             "state": self.state.value,
+            "hold": self.hold,
             "amount_sat": self.amount_sat,
             "description": self.description,
             "payreq": self.payreq,

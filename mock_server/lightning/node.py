@@ -1,4 +1,5 @@
-"""The simulator's Lightning node: issues hold invoices and takes simulated payments.
+"""The simulator's Lightning node: issues hold (and ordinary) invoices and takes simulated
+payments.
 
 Payment requests are real BOLT11 strings (made by :mod:`mock_server.lightning.payreq`, the same
 bytes the ``bolt11`` package makes) signed with a node key derived from the scenario's seed, so
@@ -20,7 +21,7 @@ from coincurve import PrivateKey
 
 from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.store import Backend
-from mock_server.lightning.invoices import HoldInvoice, InvoiceStateError
+from mock_server.lightning.invoices import HoldInvoice, InvoiceState, InvoiceStateError
 from mock_server.lightning.payreq import Features, encode_payreq
 
 if TYPE_CHECKING:
@@ -63,8 +64,10 @@ class LightningNode(Backend):
         min_final_cltv_expiry: int = 40,
         network: str = "bc",
         preimage: bytes | None = None,
+        hold: bool = True,
     ) -> HoldInvoice:
-        """Issue a hold invoice; its payment hash is sha256 of a preimage the node keeps."""
+        """Issue a hold invoice; its payment hash is sha256 of a preimage the node keeps.
+        ``hold=False`` issues an ordinary invoice: paying it settles it."""
         if network not in NETWORKS:
             raise ValueError(f"unknown network {network!r}; expected one of {NETWORKS}")
         if amount_sat <= 0:
@@ -86,6 +89,7 @@ class LightningNode(Backend):
             expiry=expiry,
             min_final_cltv_expiry=min_final_cltv_expiry,
             network=self._shared(network),
+            hold=hold,
             issuer=self,
         )
         self.payreq(invoice)  # made now, as a real node does, and answered from the cache
@@ -126,7 +130,8 @@ class LightningNode(Backend):
 
     # -- the simulated payer -------------------------------------------------------------
     def pay(self, payreq: str) -> HoldInvoice:
-        """A wallet pays ``payreq``: the invoice becomes ACCEPTED (held)."""
+        """A wallet pays ``payreq``: a hold invoice becomes ACCEPTED (held), an ordinary one
+        SETTLED (its preimage is the payer's receipt)."""
         try:
             decoded = bolt11.decode(payreq.strip())
         except (Bolt11Exception, ValueError, TypeError) as exc:
@@ -149,6 +154,8 @@ class LightningNode(Backend):
                 invoice.accept(now)
             except InvoiceStateError as exc:
                 raise PaymentError(str(exc)) from None
+            if not invoice.hold and invoice.state is InvoiceState.ACCEPTED:
+                invoice.settle(now)
             self.changed("invoices", invoice.payment_hash)
         return invoice
 

@@ -34,6 +34,7 @@ def _schema(name: str) -> schemathesis.BaseSchema:
 
 SMS4SATS = _schema("sms4sats.yaml")
 SMSVERIFY = _schema("smsverificationservice.yaml")
+L402 = _schema("sms4sats-l402.yaml")
 CONTROL = _schema("control.yaml").exclude(
     # Resetting or switching the scenario mid-run would pull the state from under the other
     # operations' checks; both are exercised by tests/control.
@@ -53,6 +54,14 @@ def test_sms4sats_conforms(case: schemathesis.Case) -> None:
 @SMSVERIFY.parametrize()
 @FAST
 def test_smsverify_conforms(case: schemathesis.Case) -> None:
+    case.call_and_validate()
+
+
+@L402.parametrize()
+@FAST
+def test_l402_conforms(case: schemathesis.Case) -> None:
+    # No credentials are generated (an L402 token is per order): each paid operation answers
+    # its documented 402 challenge, or 401 to credentials it cannot read, 404 to unknown ids.
     case.call_and_validate()
 
 

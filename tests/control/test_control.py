@@ -16,7 +16,12 @@ def test_health_names_version_scenario_and_clock(client: FlaskClient) -> None:
     assert body["scenario"]["name"] == "virtual"
     assert body["clock"]["mode"] == "virtual"
     assert body["clock"]["now"] == START
-    assert body["apis"] == {"sms4sats": "/", "smsverify": "/api/v1/", "control": "/_mock/"}
+    assert body["apis"] == {
+        "sms4sats": "/",
+        "smsverify": "/api/v1/",
+        "l402": "/",
+        "control": "/_mock/",
+    }
     assert body["state"] is None  # in memory only
 
 

@@ -37,7 +37,7 @@ def test_the_shipped_route_tables_match_their_descriptions() -> None:
         assert set(routes) == {op.operation_id for op in doc.operations}
         for op in doc.operations:
             assert routes[op.operation_id].__name__ == snake_case(op.operation_id)
-    assert [a.name for a in APIS] == ["sms4sats", "smsverify", "control"]
+    assert [a.name for a in APIS] == ["sms4sats", "smsverify", "l402", "control"]
 
 
 def test_an_operation_without_a_handler_stops_startup() -> None:

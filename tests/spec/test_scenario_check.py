@@ -26,7 +26,7 @@ def check(tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str) -> list
         (
             "{match: {operation: getOrderStatuz}, reset: true}",
             "3: faults[0].match.operation: no operation is called 'getOrderStatuz'"
-            " (nearest: getOrderStatus, getNumbersStatus)",
+            " (nearest: getOrderStatus, getNumbersStatus, getL402Order)",
         ),
         (
             "{match: {api: smsverify, operation: getPrice}, reset: true}",
