@@ -88,7 +88,8 @@ class ControlClient:
         return self._call("PUT", "/_mock/scenario", {"yaml": yaml_text})
 
     def pay(self, payreq: str) -> dict[str, Any]:
-        """A simulated wallet pays a hold invoice; answers the invoice (now ACCEPTED)."""
+        """A simulated wallet pays an invoice; answers the invoice: a hold invoice ACCEPTED, an
+        ordinary one (an L402 challenge's) SETTLED, with the ``preimage`` that is its receipt."""
         return self._call("POST", "/_mock/lightning/pay", {"payreq": payreq})
 
     def invoice(self, payment_hash: str) -> dict[str, Any]:
@@ -126,6 +127,11 @@ class ControlClient:
             k: str(v) if isinstance(v, Decimal) else v for k, v in given.items() if v is not None
         }
         return self._call("POST", f"/_mock/{_q(api)}/accounts", body)
+
+    def order(self, api: str, order_id: int | str) -> dict[str, Any]:
+        """Everything about an order of ``api`` (GET /_mock/NAME/orders/{id}): its state, money,
+        invoice and the events still to come."""
+        return self._call("GET", f"/_mock/{api}/orders/{urllib.parse.quote(str(order_id))}")
 
     def deliver(self, api: str, order_id: int | str, **fields: Any) -> dict[str, Any]:
         """A code or an SMS arrives now for an order of ``api`` (``fields``: what that API's

@@ -1,0 +1,1 @@
+"""An AI agent buying an SMS verification code over L402."""
