@@ -301,9 +301,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     base = f"http://{_url_host(args.host)}:{server.effective_port}"
     print(f"sms-mock {__version__} serving on {base}")
-    print(f"  sms4sats:               {base}/")
-    print(f"  smsVerificationService: {base}/api/v1/")
-    print(f"  control API:            {base}/_mock/")
+    for service in SERVICES.values():
+        print(f"  {service.title + ':':<23} {base}{service.root}")
+    print(f"  {'control API:':<23} {base}/_mock/")
     scenario = sim.scenario
     print(
         f"  scenario: {scenario.name} ({scenario.source}), clock {sim.clock.mode}, seed {sim.seed}"

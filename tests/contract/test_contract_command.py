@@ -118,7 +118,23 @@ def test_smsverify_takes_its_api_v1_url_and_an_unreachable_one_is_exit_2(
     assert "no answer from http://127.0.0.1:9" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("api", ["sms4sats", "smsverify"])
+def test_the_l402_api_needs_no_key_and_spends_nothing(
+    faithful: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    requests.delete(f"{faithful}/_mock/requests", timeout=5)
+    code = main(
+        ["contract", "--api", "l402", "--base-url", faithful, "--max-requests", "150", *FAST]
+    )
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "0 failed" in out
+    called = {e["operation"] for e in journal(faithful) if e["api"] == "l402"}
+    assert {"getCatalog", "createL402Order", "getL402Order"} <= called
+    orders = requests.get(f"{faithful}/_mock/requests", params={"api": "l402"}, timeout=5).json()
+    assert all(e["status"] != 200 or e["operation"] != "getL402Order" for e in orders["requests"])
+
+
+@pytest.mark.parametrize("api", ["sms4sats", "smsverify", "l402"])
 def test_every_operation_is_graded(api: str) -> None:
     """A new operation in a description must say what it may cost before `contract` calls it."""
     doc = SpecDocument(openapi_dir() / SERVICES[api].spec_file, api)

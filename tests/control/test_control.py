@@ -19,7 +19,7 @@ def test_health_names_version_scenario_and_clock(client: FlaskClient) -> None:
     assert body["apis"] == {
         "sms4sats": "/",
         "smsverify": "/api/v1/",
-        "l402": "/",
+        "l402": "/v2/l402/",
         "control": "/_mock/",
     }
     assert body["state"] is None  # in memory only

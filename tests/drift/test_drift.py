@@ -37,6 +37,32 @@ def test_a_faithful_upstream_shows_no_drift(faulty: Faulty) -> None:
         assert all(r.skipped is None for r in run.results)
 
 
+def test_the_l402_api_drifts_on_its_free_endpoints_and_its_402(faulty: Faulty) -> None:
+    """Its probes need no key and spend nothing (an unpaid order is only a 402 and an
+    invoice): clean on the simulator, and a renamed challenge field is found."""
+    run = run_drift("l402", faulty.base)
+    assert run.differences == [], [d.line() for d in run.differences]
+    assert {r.probe.operation for r in run.results} == {
+        "getHealth",
+        "getServiceDirectory",
+        "getIndex",
+        "listServices",
+        "getCatalog",
+        "createL402Order",
+        "getL402Order",
+    }
+    assert all(r.skipped is None for r in run.results)
+    faulty.rules(
+        "  - match: {api: l402, operation: createL402Order}\n"
+        "    drift: {rename: {priceSats: price_sats}}\n"
+    )
+    drifted = run_drift("l402", faulty.base)
+    assert {
+        ("createL402Order", "new field", "body.price_sats"),
+        ("createL402Order", "missing field", "body.priceSats"),
+    } <= _kinds(drifted)
+
+
 def test_renamed_removed_and_retyped_fields_are_reported(faulty: Faulty) -> None:
     faulty.rules(
         "  - match: {operation: createOrder}\n    drift: {rename: {orderId: order_id}}\n"

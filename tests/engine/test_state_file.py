@@ -27,6 +27,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from mock_server.apis.l402.models import L402Backend
 from mock_server.apis.sms4sats.models import Sms4satsBackend
 from mock_server.apis.smsverify.models import SmsVerifyBackend
 from mock_server.app import create_app, simulation_of, worlds_of
@@ -34,9 +35,12 @@ from mock_server.engine.persistence import StateFileError
 from mock_server.engine.simulation import Simulation
 from mock_server.lightning import LightningNode
 from mock_server.testing.server import serving
+from tests.apis.l402.agent import refund_invoice
 from tests.support import BEARER, SERVE, SMSVERIFY_KEY
 
 S4_KEY, SV_KEY = "s4-key", "sv-key"
+# An agent's own invoice for refunds: no amount, made at the virtual clock's start, for a year.
+L402_REFUND = refund_invoice(1_767_225_600, expiry=365 * 86_400)
 
 
 def closed_port_url() -> str:
@@ -52,8 +56,9 @@ def fingerprint(sim: Simulation) -> dict[str, Any]:
     s4 = sim.backend("sms4sats")
     sv = sim.backend("smsverify")
     node = sim.backend("lightning")
+    l402 = sim.backend("l402")
     assert isinstance(s4, Sms4satsBackend) and isinstance(sv, SmsVerifyBackend)
-    assert isinstance(node, LightningNode)
+    assert isinstance(node, LightningNode) and isinstance(l402, L402Backend)
     return {
         "clock": sim.clock.timestamp(),
         "random": sim.random.getstate(),
@@ -72,6 +77,7 @@ def fingerprint(sim: Simulation) -> dict[str, Any]:
         "ledger": [asdict(e) for e in sv.ledger],
         "next_id": sv._next_id,
         "invoices": {h: (i.to_record(), i.payreq) for h, i in node.invoices.items()},
+        "l402_orders": {k: l402.describe(o) for k, o in l402.orders.items()},
         "callbacks": [_timeless(c.to_record()) for c in sim.callbacks.log()],
         "dispatcher": sim.callbacks.state_record(),
     }
@@ -182,6 +188,34 @@ class World:
         body = {"api_key": SV_KEY, "balance": str(balance + 5)}
         self.ok(self.post("/_mock/smsverify/accounts", body))
 
+    def l402_orders(self) -> list[str]:
+        return list(self.sim.backend("l402").orders)  # type: ignore[attr-defined]
+
+    def l402_order(self, pick: int) -> None:
+        kind = ("receive-sms", "rent-number")[pick % 2]
+        refund = {"refundInvoice": L402_REFUND} if pick % 3 else {}
+        answer = self.post("/v2/l402/order", {"type": kind, "service": "tg", **refund})
+        assert answer.status_code == 402, answer.get_data(as_text=True)
+
+    def l402_pay(self, pick: int) -> None:
+        """Pay an L402 order's invoice, then read the order with its token (or cancel it)."""
+        orders = self.l402_orders()
+        if orders:
+            order = self.sim.backend("l402").orders[orders[pick % len(orders)]]  # type: ignore[attr-defined]
+            invoice = self.sim.backend("lightning").invoice(order.payment_hash)  # type: ignore[attr-defined]
+            self.post("/_mock/lightning/pay", {"payreq": invoice.payreq})
+            auth = {"Authorization": f"L402 {order.macaroon}:{invoice.preimage}"}
+            path = f"/v2/l402/order/{order.order_id}"
+            if pick % 2:
+                self.post(path + "/cancel", None, auth)
+            else:
+                self.client.get(self.prefix + path, headers=auth)
+
+    def l402_sms(self, pick: int) -> None:
+        orders = self.l402_orders()
+        if orders:
+            self.post(f"/_mock/l402/orders/{orders[pick % len(orders)]}/sms")
+
     def advance(self, pick: int) -> None:
         seconds = (0, 30, 150, 1300, 3 * 3600, 26 * 3600)[pick % 6]
         self.ok(self.post("/_mock/clock/advance", {"seconds": seconds}))
@@ -209,6 +243,9 @@ STEPS: list[str] = [
     "sv_cancel",
     "sms",
     "deposit",
+    "l402_order",
+    "l402_pay",
+    "l402_sms",
     "advance",
     "switch",
 ]
@@ -265,6 +302,8 @@ def test_every_kind_of_step_survives_a_restart(tmp_path: Path) -> None:
     script += [("pay", 1), ("pay", 2), ("advance", 1), ("advance", 2), ("code", 1)]
     script += [("advance", 0), ("rental", 0), ("sms", 4), ("advance", 4), ("switch", 1)]
     script += [("invoice_order", 0), ("pay", 7), ("advance", 3)]
+    script += [("l402_order", 1), ("l402_order", 2), ("l402_pay", 1), ("l402_pay", 2)]
+    script += [("advance", 1), ("l402_sms", 0), ("advance", 3)]
     check_round_trip(world, script)
     with closing(sqlite3.connect(tmp_path / "state.db")) as db:
         tables = dict(db.execute("SELECT tbl, count(*) FROM records GROUP BY tbl").fetchall())

@@ -114,3 +114,28 @@ def test_a_payment_request_made_again_is_the_same_string(node: LightningNode) ->
     node._recent.clear()  # as if 1,024 newer invoices had pushed it out of the cache
     assert invoice.payreq == first
     assert bolt11.decode(first).payment_hash == invoice.payment_hash
+
+
+def test_an_ordinary_invoice_settles_as_it_is_paid_and_the_payer_learns_the_preimage(
+    node: LightningNode,
+) -> None:
+    """An L402 challenge's invoice: paying it is the receipt (a hold invoice waits instead)."""
+    invoice = node.create_invoice(2500, "sms4sats L402", hold=False)
+    paid = node.pay(invoice.payreq)
+    assert paid.state is InvoiceState.SETTLED
+    described = paid.describe()
+    assert described["hold"] is False
+    assert hashlib.sha256(bytes.fromhex(described["preimage"])).hexdigest() == invoice.payment_hash
+    with pytest.raises(PaymentError, match="SETTLED"):
+        node.pay(invoice.payreq)
+    held = node.create_invoice(2500, "sms4sats order")
+    assert node.pay(held.payreq).describe()["preimage"] is None  # held: no preimage yet
+
+
+def test_an_invoice_record_keeps_whether_it_is_held(node: LightningNode) -> None:
+    from mock_server.lightning import HoldInvoice
+
+    ordinary = node.create_invoice(10, "x", hold=False)
+    assert HoldInvoice.from_record(ordinary.to_record()).hold is False
+    old = {k: v for k, v in node.create_invoice(10, "y").to_record().items() if k != "hold"}
+    assert HoldInvoice.from_record(old).hold is True  # a state file from before: hold invoices

@@ -30,7 +30,7 @@ L402_API = ApiDefinition(
     spec_file=SERVICE.spec_file,
     handlers=ROUTES,
     render_error=render_error,
-    prefix="/v2/l402",  # its unknown paths answer in its envelope; /health is bound as a route
+    prefix=SERVICE.root,  # its unknown paths answer in its envelope
     backend=L402Backend,
     control=CONTROL_ROUTES,
 )

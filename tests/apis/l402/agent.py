@@ -90,7 +90,10 @@ class Agent:
         return refund_invoice(self.now(), amount_sat, network)
 
 
-def refund_invoice(now: float, amount_sat: int | None = None, network: str = "bc") -> str:
+def refund_invoice(
+    now: float, amount_sat: int | None = None, network: str = "bc", expiry: int = 3600
+) -> str:
+    """A BOLT11 invoice of the agent's own wallet (not the simulator's node), made ``now``."""
     invoice = bolt11.Bolt11(
         currency=network,
         date=int(now),
@@ -100,7 +103,7 @@ def refund_invoice(now: float, amount_sat: int | None = None, network: str = "bc
                 "payment_hash": hashlib.sha256(f"refund {now} {amount_sat}".encode()).hexdigest(),
                 "payment_secret": hashlib.sha256(b"secret").hexdigest(),
                 "description": "refund",
-                "expire_time": 3600,
+                "expire_time": expiry,
             }
         ),
     )
