@@ -34,7 +34,14 @@ from tests.testing.test_plugin import REFUND_TEST
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 BLOCK = re.compile(r"```(\w+)\n(.*?)```", re.S)
-CAPTURE = {"orderId": "ORDER_ID", "payreq": "PAYREQ", "order_id": "ORDER"}
+CAPTURE = {
+    "orderId": "ORDER_ID",
+    "payreq": "PAYREQ",
+    "order_id": "ORDER",
+    "macaroon": "MACAROON",  # an L402 challenge's
+    "invoice": "INVOICE",
+    "preimage": "PREIMAGE",  # the simulated wallet's receipt
+}
 
 
 def free_port() -> int:
@@ -194,7 +201,7 @@ def test_every_bash_block_runs(
             shell.run(line, comment)
             ran += 1
     assert ran >= 25
-    assert {"ORDER_ID", "PAYREQ", "ORDER"} <= set(shell.vars)
+    assert {"ORDER_ID", "PAYREQ", "ORDER", "MACAROON", "INVOICE", "PREIMAGE"} <= set(shell.vars)
 
 
 def test_the_python_example_is_the_tested_one() -> None:

@@ -35,6 +35,7 @@ def url() -> Iterator[str]:
     [
         ("sms4sats.yaml", []),
         ("smsverificationservice.yaml", []),
+        ("sms4sats-l402.yaml", []),
         # Resetting or switching the scenario would pull the state from under the others.
         (
             "control.yaml",
