@@ -1,5 +1,6 @@
 """The L402 tokens are aperture's format, checked by code this project did not write
-(pymacaroons), both ways: it verifies the macaroons we mint, and we verify the ones it mints."""
+(pymacaroons), both ways: it verifies the macaroons we mint, and we verify the ones it mints;
+and once more by hand, from the macaroon format's v2 encoding and libmacaroons' HMAC chain."""
 
 from __future__ import annotations
 
@@ -116,3 +117,37 @@ def test_other_schemes_are_no_credentials_and_broken_ones_are_refused() -> None:
     assert Credentials.read("Bearer abc") is None
     with pytest.raises(TokenRefused):
         Credentials.read("L402 mac:1234")
+
+
+def _fields(raw: bytes, at: int) -> tuple[list[tuple[int, bytes]], int]:
+    """One section of a v2 binary macaroon: (type, data) fields up to its end-of-section 0."""
+    found = []
+    while raw[at] != 0:
+        kind, length = raw[at], raw[at + 1]  # every field here is short: one-byte varints
+        found.append((kind, raw[at + 2 : at + 2 + length]))
+        at += 2 + length
+    return found, at + 1
+
+
+def test_the_bytes_are_the_v2_format_and_the_hmac_chain_by_hand() -> None:
+    """Read as the macaroon format's v2 binary encoding says, and the signature recomputed as
+    libmacaroons computes it (HMAC-SHA256 from a key derived from the root key, chained over
+    the identifier and each caveat): independent of pymacaroons."""
+    import hmac
+
+    raw = base64.b64decode(_minted())
+    assert raw[0] == 2
+    header, at = _fields(raw, 1)
+    assert header == [(1, b"sms4sats"), (2, header[1][1])] and len(header[1][1]) == 66
+    caveats = []
+    while raw[at] != 0:
+        section, at = _fields(raw, at)
+        caveats += [data for kind, data in section if kind == 2]
+    assert caveats == [b"services=sms4sats:0", b"sms4sats_valid_until=2000000000"]
+    assert (raw[at + 1], raw[at + 2]) == (6, 32)  # then the signature field, 32 bytes
+    signature = raw[at + 3 : at + 35]
+    key = hmac.new(b"macaroons-key-generator", MINTER.root_key(TOKEN_ID), "sha256").digest()
+    chained = hmac.new(key, header[1][1], "sha256").digest()
+    for caveat in caveats:
+        chained = hmac.new(chained, caveat, "sha256").digest()
+    assert chained == signature
