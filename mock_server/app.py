@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from mock_server.control import control_api
+from mock_server.control import DASHBOARD_API, control_api
 from mock_server.engine.clock import Clock
 from mock_server.engine.scenarios import Scenario, ScenarioLibrary
 from mock_server.engine.simulation import Simulation
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 MAX_BODY_BYTES = 1024 * 1024
 SIMULATED: tuple[ApiDefinition, ...] = tuple(service.api() for service in SERVICES.values())
-APIS: tuple[ApiDefinition, ...] = (*SIMULATED, control_api(SIMULATED))
+APIS: tuple[ApiDefinition, ...] = (*SIMULATED, control_api(SIMULATED), DASHBOARD_API)
 EXTENSION = "sms_mock"
 EDGE = "sms_mock.edge"
 

@@ -29,6 +29,7 @@ FILES = {
     "smsverify": "smsverificationservice.yaml",
     "l402": "sms4sats-l402.yaml",
     "control": "control.yaml",
+    "dashboard": "dashboard.yaml",
 }
 CREDENTIALS = {
     "ApiKey": {"X-API-Key": SMS4SATS_KEY},

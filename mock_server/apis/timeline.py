@@ -53,6 +53,14 @@ class OrderTimeline:
         """The names of an order's steps still to come, in the order they will run."""
         return [e.name for e in self.backend.sim.scheduler.owned(self.api, order_id)]
 
+    def upcoming(self, order_id: Any) -> list[tuple[str, float]]:
+        """An order's steps still to come, as (step, when), in the order they will run."""
+        steps = {kind: what for what, kind in self._kinds.items()}
+        return [
+            (steps.get(e.kind or "", e.name), e.due)
+            for e in self.backend.sim.scheduler.owned(self.api, order_id)
+        ]
+
     def _runner(self, step: Step) -> Callable[[Any], None]:
         backend = self.backend
 

@@ -149,6 +149,7 @@ def list_requests(req: ApiRequest) -> Reply:
         method=req.query.get("method"),
         path=req.query.get("path"),
         operation=req.query.get("operation"),
+        status=req.query.get("status"),
         limit=req.query.get("limit"),
     )
     return Reply(
@@ -163,6 +164,9 @@ def list_requests(req: ApiRequest) -> Reply:
 
 def list_callbacks(req: ApiRequest) -> Reply:
     callbacks = req.sim.callbacks.log(api=req.query.get("api"), state=req.query.get("state"))
+    limit = req.query.get("limit")
+    if limit is not None:  # the newest N: only those are written out
+        callbacks = callbacks[len(callbacks) - limit :] if limit else []
     return Reply({"callbacks": [c.to_dict() for c in callbacks], "count": len(callbacks)})
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from mock_server.control import handlers, worlds
+from mock_server.control.overview import overview_handler
 from mock_server.spec.api import ApiDefinition, Handler
 
 ROUTES: dict[str, Handler] = {
@@ -28,7 +29,8 @@ ROUTES: dict[str, Handler] = {
 
 def control_api(apis: Iterable[ApiDefinition]) -> ApiDefinition:
     """The control API of a simulator serving ``apis``: its own routes and theirs."""
-    routes = dict(ROUTES)
+    apis = list(apis)
+    routes = {**ROUTES, "getOverview": overview_handler(apis)}
     for api in apis:
         routes.update(api.control)
     return ApiDefinition(

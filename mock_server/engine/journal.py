@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
@@ -183,22 +183,34 @@ class Journal:
         method: str | None = None,
         path: str | None = None,
         operation: str | None = None,
+        status: int | None = None,
         limit: int | None = None,
     ) -> list[ServedRequest]:
         """Entries matching every given filter, oldest first.
 
-        ``path`` is an exact path or a glob (``/api/v1/order/*``); ``limit`` keeps the newest N.
+        ``path`` is an exact path or a glob (``/api/v1/order/*``); ``status`` a status code, or
+        its class (``4`` for every 4xx); ``limit`` keeps the newest N.
         """
+        wanted = limit if limit is not None else len(self._entries)
+        matched: list[ServedRequest] = []
         with self._lock:  # copies: an entry being closed is never read half filled in
-            entries: Iterable[ServedRequest] = [replace(e) for e in self._entries]
-        matched = [
-            e
-            for e in entries
-            if (api is None or e.api == api)
-            and (method is None or e.method.upper() == method.upper())
-            and (path is None or e.path == path or fnmatchcase(e.path, path))
-            and (operation is None or e.operation == operation)
-        ]
-        if limit is not None:
-            matched = matched[-limit:] if limit > 0 else []
+            for e in reversed(self._entries):  # the newest first; only the matches are copied
+                if len(matched) >= wanted:
+                    break
+                if (
+                    (api is None or e.api == api)
+                    and (method is None or e.method.upper() == method.upper())
+                    and (path is None or e.path == path or fnmatchcase(e.path, path))
+                    and (operation is None or e.operation == operation)
+                    and (status is None or _status_matches(e.status, status))
+                ):
+                    matched.append(replace(e))
+        matched.reverse()
         return matched
+
+
+def _status_matches(answered: int | None, wanted: int) -> bool:
+    """``wanted`` is a status (404) or a class of them (4: any 4xx)."""
+    if answered is None:  # still being served
+        return False
+    return answered // 100 == wanted if wanted < 10 else answered == wanted

@@ -387,7 +387,7 @@ class Simulation:
 
     def unhold(self, release: Release, event: Event) -> None:
         self._held.pop(release, None)
-        event.cancel()
+        self.scheduler.cancel(event)  # through the scheduler: its count of pending stays exact
 
     def held_requests(self) -> list[dict[str, Any]]:
         """The requests a latency or timeout fault holds now, each with the clock time that

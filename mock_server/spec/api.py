@@ -51,6 +51,9 @@ class ApiRequest:
 
 Handler = Callable[[ApiRequest], Reply]
 ErrorRenderer = Callable[["SimulatorError", Operation | None], Reply]
+# What the dashboard shows of an API in one world: {"orders": [...], "order_count", "accounts"},
+# the newest orders first, at most the given number (see mock_server/control/overview.py).
+Overview = Callable[["Backend", int], dict[str, Any]]
 # A step of the pipeline on the request's credentials (and its client address, for limits),
 # against the API's state: raises to refuse the request.
 CredentialCheck = Callable[["Simulation", "Backend | None", dict[str, str], str], None]
@@ -78,6 +81,8 @@ class ApiDefinition:
     simulated: bool = True
     # Its routes in the control API, {operationId in openapi/control.yaml: handler}.
     control: Mapping[str, Handler] = field(default_factory=dict)
+    # What GET /_mock/overview (and so the dashboard) shows of it.
+    overview: Overview | None = None
 
 
 class BindingError(RuntimeError):

@@ -196,3 +196,42 @@ def test_the_failures_kept_are_bounded(scheduler: Scheduler) -> None:
         scheduler.after(0, "broken", broken)
     scheduler.advance(1)
     assert len(scheduler.failures) == 100
+
+
+def test_the_pending_count_is_exact_through_cancels_runs_and_holds() -> None:
+    """It is counted, not recounted (the dashboard asks every second): check it against a
+    recount after every kind of change."""
+    from mock_server.engine.simulation import Simulation
+
+    sim = Simulation("virtual")
+    scheduler = sim.scheduler
+
+    def recount() -> int:
+        return sum(1 for e in scheduler.pending())
+
+    events = [scheduler.after(seconds, f"e{seconds}", lambda: None) for seconds in range(1, 40)]
+    for event in events[::3]:
+        scheduler.cancel(event)
+    scheduler.cancel(events[0])  # twice: counted once
+    assert scheduler.pending_count() == recount() == 26
+    held = sim.hold(100, threading.Event())
+    assert scheduler.pending_count() == recount() == 27
+    sim.unhold(threading.Event(), held)
+    assert scheduler.pending_count() == recount() == 26
+    scheduler.advance(20)  # runs some, pops the cancelled ones on the way
+    assert scheduler.pending_count() == recount()
+    scheduler.cancel(events[1])  # ran already: nothing to cancel
+    assert scheduler.pending_count() == recount()
+    scheduler.advance(100)
+    assert scheduler.pending_count() == recount() == 0
+
+
+def test_the_next_events_are_read_off_the_heap_in_order(scheduler: Scheduler) -> None:
+    import random
+
+    rng = random.Random(7)
+    events = [scheduler.after(rng.uniform(1, 1000), "e", lambda: None) for _ in range(500)]
+    for event in rng.sample(events, 200):
+        scheduler.cancel(event)
+    assert scheduler.next_events(50) == scheduler.pending()[:50]
+    assert scheduler.next_events(1000) == scheduler.pending()

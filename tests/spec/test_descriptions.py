@@ -84,7 +84,7 @@ def test_every_operation_documents_a_success_with_a_json_body_and_an_example(
     for op in doc.operations:
         successes = [s for s in op.responses if s.startswith("2")]
         assert successes, f"{op.operation_id} documents no success"
-        if doc.api != "control":
+        if doc.api not in ("control", "dashboard"):  # the dashboard answers HTML
             assert op.example(successes[0]) is not None
 
 

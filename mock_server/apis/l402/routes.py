@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.apis.l402 import control, handlers
+from mock_server.apis.l402 import control, handlers, overview
 from mock_server.apis.l402.errors import render_error
 from mock_server.apis.l402.models import L402Backend
 from mock_server.apis.l402.service import SERVICE
@@ -33,4 +33,5 @@ L402_API = ApiDefinition(
     prefix=SERVICE.root,  # its unknown paths answer in its envelope
     backend=L402Backend,
     control=CONTROL_ROUTES,
+    overview=overview.overview,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.apis.sms4sats import control, handlers
+from mock_server.apis.sms4sats import control, handlers, overview
 from mock_server.apis.sms4sats.errors import render_error
 from mock_server.apis.sms4sats.models import Sms4satsBackend
 from mock_server.apis.sms4sats.service import SERVICE
@@ -42,4 +42,5 @@ SMS4SATS_API = ApiDefinition(
     backend=Sms4satsBackend,
     rate_limit=handlers.rate_limit,
     control=CONTROL_ROUTES,
+    overview=overview.overview,
 )

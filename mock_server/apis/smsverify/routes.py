@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mock_server.apis.smsverify import control, handlers
+from mock_server.apis.smsverify import control, handlers, overview
 from mock_server.apis.smsverify.errors import render_error
 from mock_server.apis.smsverify.models import SmsVerifyBackend
 from mock_server.apis.smsverify.service import SERVICE
@@ -48,4 +48,5 @@ SMSVERIFY_API = ApiDefinition(
     authenticate=handlers.authenticate,
     rate_limit=handlers.rate_limit,
     control=CONTROL_ROUTES,
+    overview=overview.overview,
 )
