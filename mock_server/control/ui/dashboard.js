@@ -133,8 +133,7 @@ function orderRow(api, order) {
   if (order.can_pay) {
     actions.append(
       button("pay", "Pay invoice", `Pay the invoice of order ${order.id}`, () =>
-        act(`Paid the invoice of ${short(order.id)}`, "POST", "/_mock/lightning/pay",
-          { payreq: order.invoice.payreq }, (invoice) => `: it is ${invoice.state}`)),
+        pay(order.id, order.invoice.payment_hash)),
     );
   }
   if (order.can_deliver) {
@@ -320,6 +319,19 @@ async function act(done, method, path, body, detail = () => "") {
   }
   state.shown = {};
   refresh();
+}
+
+// The simulated wallet pays an order's invoice: its payment request first, then the payment.
+async function pay(orderId, paymentHash) {
+  let invoice;
+  try {
+    invoice = await call("GET", `/_mock/lightning/invoices/${encodeURIComponent(paymentHash)}`);
+  } catch (error) {
+    if (error instanceof Unauthorized) return locked("The token was refused.");
+    return say(`Could not read the invoice of ${short(orderId)}: ${error.message}`, true);
+  }
+  act(`Paid the invoice of ${short(orderId)}`, "POST", "/_mock/lightning/pay",
+    { payreq: invoice.payreq }, (paid) => `: it is ${paid.state}`);
 }
 
 function locked(problem) {
