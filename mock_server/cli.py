@@ -304,6 +304,7 @@ def _serve(args: argparse.Namespace) -> int:
     for service in SERVICES.values():
         print(f"  {service.title + ':':<23} {base}{service.root}")
     print(f"  {'control API:':<23} {base}/_mock/")
+    print(f"  {'dashboard:':<23} {base}/_mock/ui")
     scenario = sim.scenario
     print(
         f"  scenario: {scenario.name} ({scenario.source}), clock {sim.clock.mode}, seed {sim.seed}"

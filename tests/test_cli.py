@@ -46,15 +46,19 @@ def test_serve_prints_urls_answers_and_stops_on_ctrl_c() -> None:
         match = re.search(r"serving on (http://127\.0\.0\.1:\d+)", first)
         assert match, first
         base = match.group(1)
-        lines = [process.stdout.readline() for _ in range(6)]
+        lines = [process.stdout.readline() for _ in range(7)]
         assert f"sms4sats:               {base}/" in lines[0]
         assert f"smsVerificationService: {base}/api/v1/" in lines[1]
         assert f"sms4sats L402:          {base}/v2/l402/" in lines[2]
         assert f"control API:            {base}/_mock/" in lines[3]
+        assert f"dashboard:              {base}/_mock/ui" in lines[4]
         assert (
-            "scenario: virtual" in lines[4] and "clock virtual" in lines[4] and "seed 7" in lines[4]
+            "scenario: virtual" in lines[5] and "clock virtual" in lines[5] and "seed 7" in lines[5]
         )
-        assert f"worlds: {base}/worlds/NAME/... or X-Mock-World: NAME (auto" in lines[5]
+        assert f"worlds: {base}/worlds/NAME/... or X-Mock-World: NAME (auto" in lines[6]
+        assert requests.get(f"{base}/_mock/ui", timeout=5).headers["Content-Type"].startswith(
+            "text/html"
+        )
         health = requests.get(f"{base}/_mock/health", timeout=5).json()
         assert (health["scenario"]["name"], health["seed"]) == ("virtual", 7)
         assert requests.get(f"{base}/price", timeout=5).json()["receive"] == "3000"
