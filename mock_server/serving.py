@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import io
 import logging
 import resource
 import socket
@@ -39,14 +38,13 @@ from dataclasses import dataclass
 from email.utils import formatdate
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote_to_bytes
 
 import httptools
 
 from mock_server.engine.simulation import MAX_WAIT_WALL_SECONDS
 from mock_server.heap import Heap
 from mock_server.spec.pipeline import Served, encode
-from mock_server.spec.request import read_request
+from mock_server.spec.request import parsed_request
 
 if TYPE_CHECKING:
     from mock_server.spec.edge import Edge
@@ -382,7 +380,15 @@ class Server:
         """Answer one request: at once on the loop, unless it waits on the clock or is a
         control call (a thread of the pool answers those)."""
         self.last_request = time.monotonic()
-        request = read_request(self._environ(connection, message), self.max_body_bytes)
+        request = parsed_request(
+            method=message.method,
+            target=message.url,
+            headers=message.headers,
+            body=message.body,
+            too_large=message.too_large,
+            max_body_bytes=self.max_body_bytes,
+            client=connection.client,
+        )
         if not self.pipeline.api_for_path(request.path).simulated:
             connection.busy = True
             done = self.loop.run_in_executor(self.control, self.pipeline.handle, request)
@@ -431,37 +437,6 @@ class Server:
             return
         connection.answer(message, done.result())
         connection.serve_queue()
-
-    def _environ(self, connection: _Connection, message: _Message) -> dict[str, Any]:
-        """The request as a WSGI environ, which :func:`read_request` reads as it reads any."""
-        path, _, query = message.url.partition(b"?")
-        environ: dict[str, Any] = {
-            "REQUEST_METHOD": message.method,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": unquote_to_bytes(path).decode("latin-1"),
-            "QUERY_STRING": query.decode("latin-1"),
-            "SERVER_NAME": self.host,
-            "SERVER_PORT": str(self.effective_port),
-            "SERVER_PROTOCOL": f"HTTP/{message.version}",
-            "REMOTE_ADDR": connection.client,
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(message.body),
-        }
-        for name, value in message.headers:
-            key = name.decode("latin-1").upper().replace("-", "_")
-            text = value.decode("latin-1")
-            if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-                environ[key] = text
-                continue
-            if key == "TRANSFER_ENCODING":  # the parser has taken the chunks apart already
-                continue
-            key = "HTTP_" + key
-            environ[key] = f"{environ[key]},{text}" if key in environ else text
-        if message.too_large:  # declared or sent: more than the limit, and not kept
-            environ["CONTENT_LENGTH"] = str((self.max_body_bytes or 0) + 1)
-        elif "CONTENT_LENGTH" in environ or message.body:
-            environ["CONTENT_LENGTH"] = str(len(message.body))
-        return environ
 
     def response_bytes(self, message: _Message, served: Served, closing: bool) -> bytes:
         reply = served.reply

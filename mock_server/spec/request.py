@@ -1,20 +1,75 @@
-"""A request as the pipeline sees it: read once from WSGI, with no web framework attached.
+"""A request as the pipeline sees it: read once, with no web framework attached.
 
-:func:`read_request` takes the ``/worlds/NAME/`` prefix off the path (as a server mounted under
-a path does: the rest is what routes, journal entries and fault rules read) and reads the body
-once, within the size limit, so no later step reads the socket.
+Two readers make the same :class:`HttpRequest`: :func:`parsed_request` from what the HTTP
+server's parser read (the served path), :func:`read_request` from a WSGI environ (Flask's test
+client, any WSGI server). Both take the ``/worlds/NAME/`` prefix off the path (as a server
+mounted under a path does: the rest is what routes, journal entries and fault rules read) and
+hold the body whole, within the size limit, so no later step reads the socket.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from werkzeug.wrappers import Request
 
 WORLDS_PREFIX = "/worlds/"
+
+
+def _wsgi_key(name: str) -> str:
+    return name.upper().replace("-", "_")
+
+
+class RequestHeaders(Mapping[str, str]):
+    """Request headers named as WSGI names them: looked up in any case, ``-`` and ``_`` alike,
+    listed as ``Title-Case``, a header sent twice joined with commas (werkzeug's reading of an
+    environ, without the environ)."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
+        values: dict[str, tuple[str, str]] = {}
+        for name, value in pairs:
+            key = _wsgi_key(name)
+            if key == "TRANSFER_ENCODING":  # the parser has taken the chunks apart already
+                continue
+            seen = values.get(key)
+            if seen is None:
+                values[key] = (key.replace("_", "-").title(), value)
+            else:
+                values[key] = (seen[0], f"{seen[1]},{value}")
+        self._values = values
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[_wsgi_key(name)][1]
+
+    def get(self, name: str, default: Any = None) -> Any:
+        found = self._values.get(_wsgi_key(name))
+        return default if found is None else found[1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and _wsgi_key(name) in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return (title for title, _ in self._values.values())
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def items(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
+        return iter(self._values.values())
+
+
+def split_world(path: str) -> tuple[str | None, str, str]:
+    """``/worlds/NAME/rest`` -> (NAME, ``/worlds/NAME``, ``/rest``); any other path is its own."""
+    if not path.startswith(WORLDS_PREFIX):
+        return None, "", path
+    world, _, rest = path[len(WORLDS_PREFIX) :].partition("/")
+    return world, WORLDS_PREFIX + world, "/" + rest
 
 
 @dataclass
@@ -32,7 +87,6 @@ class HttpRequest:
     root: str = ""  # what came before ``path``: /worlds/NAME, or nothing
     world: str | None = None  # the world the path named, if it named one
     body_problem: HTTPException | None = None  # the body could not be read (too large, cut)
-    environ: dict[str, Any] | None = None  # the WSGI environ, for the edge alone
 
     @property
     def is_json(self) -> bool:
@@ -46,14 +100,9 @@ class HttpRequest:
 
 def read_request(environ: dict[str, Any], max_body_bytes: int | None) -> HttpRequest:
     """The request in ``environ``; the world of a ``/worlds/NAME/`` path taken off its path."""
-    path = environ.get("PATH_INFO", "") or "/"
-    world = None
-    root = environ.get("SCRIPT_NAME", "")
-    if path.startswith(WORLDS_PREFIX):
-        world, _, rest = path[len(WORLDS_PREFIX) :].partition("/")
-        root += WORLDS_PREFIX + world
-        path = "/" + rest
-        environ["SCRIPT_NAME"], environ["PATH_INFO"] = root, path
+    world, prefix, path = split_world(environ.get("PATH_INFO", "") or "/")
+    root = environ.get("SCRIPT_NAME", "") + prefix
+    environ["SCRIPT_NAME"], environ["PATH_INFO"] = root, path
     request = Request(environ)
     request.max_content_length = max_body_bytes
     problem: HTTPException | None = None
@@ -76,5 +125,42 @@ def read_request(environ: dict[str, Any], max_body_bytes: int | None) -> HttpReq
         root=root,
         world=world,
         body_problem=problem,
-        environ=environ,
+    )
+
+
+def parsed_request(
+    *,
+    method: str,
+    target: bytes,
+    headers: Iterable[tuple[bytes, bytes]],
+    body: bytes,
+    too_large: bool,
+    max_body_bytes: int | None,
+    client: str,
+) -> HttpRequest:
+    """The request an HTTP parser read: its method, request target (path and query, as sent),
+    headers and whole body; ``too_large``: the body was over ``max_body_bytes`` and not kept."""
+    raw_path, _, raw_query = target.partition(b"?")
+    # As werkzeug reads an environ: the path unquoted, then UTF-8; the query parsed from UTF-8.
+    world, root, path = split_world(unquote_to_bytes(raw_path).decode("utf-8", "replace") or "/")
+    query_string = raw_query.decode("latin-1")
+    query: dict[str, list[str]] = {}
+    for name, value in parse_qsl(
+        raw_query.decode("utf-8", "replace"), keep_blank_values=True, errors="werkzeug.url_quote"
+    ):
+        query.setdefault(name, []).append(value)
+    fields = RequestHeaders((n.decode("latin-1"), v.decode("latin-1")) for n, v in headers)
+    problem = RequestEntityTooLarge(f"the limit is {max_body_bytes} bytes") if too_large else None
+    return HttpRequest(
+        method=method,
+        path="/" + path.lstrip("/"),
+        query=query,
+        query_string=query_string,
+        headers=fields,
+        body=b"" if too_large else body,
+        content_type=fields.get("Content-Type"),
+        client=client,
+        root=root,
+        world=world,
+        body_problem=problem,
     )
