@@ -78,19 +78,24 @@ class Schema:
             except (ValueError, jsonschema_rs.ValidationError):
                 self.fast = None  # a schema jsonschema-rs cannot compile: jsonschema alone
 
+    def valid_at_once(self, value: Any) -> bool:
+        """Whether jsonschema-rs says ``value`` is valid (False: ask jsonschema)."""
+        if self.fast is None:
+            return False
+        try:
+            return bool(self.fast.is_valid(value))
+        except (ValueError, TypeError):  # a Python value it cannot read
+            return False
+
     def iter_errors(self, value: Any) -> Iterator[ValidationError]:
         """Every reason ``value`` is invalid (none when it is valid)."""
-        if self.fast is not None:
-            try:
-                if self.fast.is_valid(value):
-                    return iter(())
-            except (ValueError, TypeError):  # a Python value it cannot read: ask jsonschema
-                pass
-        return self.python.iter_errors(value)
+        return iter(()) if self.valid_at_once(value) else self.python.iter_errors(value)
 
     def first_error(self, value: Any) -> ValidationError | None:
-        """The error that best says what is wrong, or None."""
-        return best_match(self.iter_errors(value))
+        """The error that best says what is wrong, or None (the usual case: no iterator)."""
+        if self.valid_at_once(value):
+            return None
+        return best_match(self.python.iter_errors(value))
 
 
 def _has_ref(node: Any) -> bool:

@@ -183,7 +183,7 @@ class Sms4satsBackend(Backend):
             order = self._new_order(
                 "receive", price, f"sms4sats payment {found.name} {service}", api_key, immediate
             )
-            order.country, order.service = found, service
+            order.country, order.service = found, offered.code  # the catalog's string, shared
             order.rental, order.realphone, order.ref = rental, realphone, ref
             order.outcome = self.settings.outcome("receive", found, service)
             return self._open(order)
