@@ -56,8 +56,10 @@ def test_serve_prints_urls_answers_and_stops_on_ctrl_c() -> None:
             "scenario: virtual" in lines[5] and "clock virtual" in lines[5] and "seed 7" in lines[5]
         )
         assert f"worlds: {base}/worlds/NAME/... or X-Mock-World: NAME (auto" in lines[6]
-        assert requests.get(f"{base}/_mock/ui", timeout=5).headers["Content-Type"].startswith(
-            "text/html"
+        assert (
+            requests.get(f"{base}/_mock/ui", timeout=5)
+            .headers["Content-Type"]
+            .startswith("text/html")
         )
         health = requests.get(f"{base}/_mock/health", timeout=5).json()
         assert (health["scenario"]["name"], health["seed"]) == ("virtual", 7)
