@@ -114,6 +114,9 @@ class Pipeline:
         self.apis: list[ApiDefinition] = []
         self.documents: list[SpecDocument] = []  # of the simulated APIs: what faults can match
         self._bound: dict[tuple[str, str], _Bound] = {}  # (rule, METHOD) -> bound op
+        # (path, METHOD) -> bound op, for paths without parameters: most requests are
+        # routed by one dict lookup; the rest (and every 404, 405, redirect) by the Map
+        self._static: dict[tuple[str, str], _Bound] = {}
         self._map = Map(merge_slashes=False)  # //createorder is no endpoint, not a redirect
         self.secret_headers = {"authorization"}  # masked in the journal; and every API key's
         self._routes: MapAdapter | None = None
@@ -141,6 +144,8 @@ class Pipeline:
                 doc,
             )
             rules.setdefault(op.flask_rule, []).append(op.method)
+            if "<" not in op.flask_rule:
+                self._static[key] = self._bound[key]
         for rule, methods in rules.items():
             # A missing trailing slash reaches the route, which answers as Django does.
             self._map.add(
@@ -247,6 +252,9 @@ class Pipeline:
         """The operation the method and path name (HEAD is GET), or why there is none."""
         assert self._routes is not None, "no API is bound"
         method = "GET" if request.method == "HEAD" else request.method
+        static = self._static.get((request.path, method))
+        if static is not None:
+            return _Route(static, {})
         try:
             rule, args = self._routes.match(request.path, request.method)
         except RouteMethodNotAllowed as exc:
