@@ -17,6 +17,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from mock_server.engine import jsonio
+from mock_server.engine.clock import iso_at
 
 DEFAULT_CAPACITY = 1000
 DEFAULT_MAX_BYTES = 8 * 1024 * 1024
@@ -86,7 +87,7 @@ class ServedRequest:
     (a latency fault holds it), 0 when a fault closed the connection instead."""
 
     id: int
-    time: str
+    at: float  # when it came, on the world's clock (read as ``time``, ISO 8601)
     api: str
     method: str
     path: str
@@ -103,10 +104,10 @@ class ServedRequest:
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        del data["size"], data["kept"]
+        del data["size"], data["kept"], data["at"]
         if isinstance(self.body, JsonBody):
             data["body"] = self.body.value()
-        return data
+        return {"id": self.id, "time": iso_at(self.at), **data}
 
 
 class Journal:

@@ -23,7 +23,6 @@ from werkzeug.exceptions import NotFound as RouteNotFound
 from werkzeug.routing import Map, MapAdapter, Rule
 
 from mock_server.engine import jsonio
-from mock_server.engine.clock import iso_utc
 from mock_server.engine.errors import (
     InvalidRequest,
     MethodNotAllowed,
@@ -293,7 +292,7 @@ class Pipeline:
         path = clip(request.path, limit)
         entry = ServedRequest(
             id=journal.next_id(),
-            time=iso_utc(sim.clock.now()),
+            at=sim.clock.timestamp(),
             api=api.name,
             method=request.method,
             path=path,

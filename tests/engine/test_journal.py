@@ -8,7 +8,7 @@ def _entry(
 ) -> ServedRequest:
     return ServedRequest(
         id=journal.next_id(),
-        time="2026-01-01T00:00:00Z",
+        at=1767225600.0,  # 2026-01-01T00:00:00Z
         api=api,
         method=method,
         path=path,
@@ -80,3 +80,12 @@ def test_a_json_body_is_kept_as_bytes_and_read_as_json() -> None:
     assert copy.to_dict()["body"] == {"country": 187, "n": 12345678901234567890}
     entry.body = JsonBody(b"{not json")
     assert journal.query()[0].to_dict()["body"] == "{not json"
+
+
+def test_an_entry_reads_its_time_in_iso_8601_first_after_its_id() -> None:
+    journal = Journal()
+    entry = _entry(journal, "/price")
+    entry.at += 0.25
+    data = entry.to_dict()
+    assert list(data)[:3] == ["id", "time", "api"]
+    assert data["time"] == "2026-01-01T00:00:00.250Z" and "at" not in data
