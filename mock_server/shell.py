@@ -39,6 +39,13 @@ def negative_durations_as_values(argv: list[str]) -> list[str]:
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    health = commands.add_parser(
+        "health",
+        help="is the simulator up: its version, scenario and clock (exit 0; 1 when the control"
+        " API refuses the token; 2 when nothing answers)",
+    )
+    _register(health, lambda client, args: client.health(), _show_health)
+
     pay = commands.add_parser("pay", help="pay a hold invoice with the simulated wallet")
     pay.add_argument("payreq", help="the BOLT11 payment request (lnbc...)")
     _register(pay, _pay, _show_invoice)
@@ -233,6 +240,14 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _show_invoice(invoice: dict[str, Any]) -> str:
     amount, payment_hash = invoice["amount_sat"], invoice["payment_hash"]
     return f"paid {amount} sat: invoice {payment_hash} is {invoice['state']}\n"
+
+
+def _show_health(health: dict[str, Any]) -> str:
+    scenario, clock = health["scenario"], health["clock"]
+    return (
+        f"sms-mock {health['version']} is up: world {health['world']}, scenario"
+        f" {scenario['name']} (seed {health['seed']}), {clock['mode']} clock at {clock['now']}\n"
+    )
 
 
 def _show_clock(clock: dict[str, Any]) -> str:

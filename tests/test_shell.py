@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 import requests
 
+from mock_server.app import create_app
 from mock_server.cli import main
 from mock_server.shell import table
+from mock_server.testing.server import serving
 from tests.support import BEARER, Faulty
 
 
@@ -82,7 +84,8 @@ def test_scenario_show_switch_and_reset(manual: str, capsys) -> None:  # type: i
 
 
 @pytest.mark.parametrize(
-    "command", [["advance", "1m"], ["requests"], ["callbacks"], ["scenario"], ["deliver", "1"]]
+    "command",
+    [["advance", "1m"], ["requests"], ["callbacks"], ["scenario"], ["deliver", "1"], ["health"]],
 )
 def test_no_server_is_a_clear_exit_2(command: list[str], capsys) -> None:  # type: ignore[no-untyped-def]
     assert main([*command, "--url", "http://127.0.0.1:9"]) == 2
@@ -206,3 +209,21 @@ def test_worlds_are_listed_created_and_dropped_and_every_command_takes_world(
     assert "qa-anna" not in [w["world"] for w in listed["worlds"]]
     assert main(["worlds", "--url", live, "--drop", "qa-anna"]) == 1
     assert "refused (404): no world 'qa-anna'" in capsys.readouterr().err
+
+
+def test_health_says_it_is_up_and_is_refused_without_the_token(manual: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    assert main(["health", "--url", manual]) == 0
+    out = capsys.readouterr().out
+    assert re.fullmatch(
+        r"sms-mock \S+ is up: world default, scenario manual \(seed \d+\),"
+        r" virtual clock at \S+Z\n",
+        out,
+    ), out
+    assert main(["health", "--url", manual, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scenario"]["name"] == "manual"
+    app = create_app("manual", control_token="s3cret")
+    with serving(app) as url:
+        assert main(["health", "--url", url]) == 1
+        assert "refused (401)" in capsys.readouterr().err
+        assert main(["health", "--url", url, "--token", "s3cret"]) == 0
+        assert "is up" in capsys.readouterr().out
