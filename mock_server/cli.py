@@ -28,6 +28,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 SERVE_THREADS = 8
 TOKEN_VARIABLE = "SMS_MOCK_CONTROL_TOKEN"  # the control token, when no option names one
+CONTAINER_VARIABLE = "SMS_MOCK_CONTAINER"  # set in the image: a refusal says docker's way
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -252,12 +253,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"sms-mock: {exc}", file=sys.stderr)
         return 2
     if not _is_loopback(args.host) and not (control_token or args.insecure_control):
-        print(
-            f"sms-mock: serving on {args.host} exposes the control API (reset, accounts, the"
-            " clock) beyond this machine; give --control-token TOKEN, or --insecure-control"
-            " to accept that",
-            file=sys.stderr,
-        )
+        print(_open_control_refused(args.host), file=sys.stderr)
         return 2
     try:
         app = create_app(
@@ -437,6 +433,24 @@ def _control_token(args: argparse.Namespace) -> str | None:
     if not token:
         raise ValueError("the control token is empty")
     return token
+
+
+def _open_control_refused(host: str) -> str:
+    """Why ``serve`` will not open the control API to the network, and the two ways on."""
+    import os
+
+    if os.environ.get(CONTAINER_VARIABLE):  # the image's entry point serves on 0.0.0.0
+        return (
+            "sms-mock: this container serves on 0.0.0.0, which would open the control API"
+            " (reset, accounts, the clock) to the network. Give it a token: docker run -e"
+            f" {TOKEN_VARIABLE}=<token> ... (clients send Authorization: Bearer <token>); or"
+            " accept an open control API: add --insecure-control after the image name."
+        )
+    return (
+        f"sms-mock: serving on {host} exposes the control API (reset, accounts, the clock)"
+        f" beyond this machine; give --control-token TOKEN (or set {TOKEN_VARIABLE}), or"
+        " --insecure-control to accept that"
+    )
 
 
 def _is_loopback(host: str) -> bool:

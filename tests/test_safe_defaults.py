@@ -31,7 +31,17 @@ def test_serving_off_loopback_needs_a_token_or_a_clear_choice(capsys) -> None:  
         "exposes the control API" in err
         and "--control-token" in err
         and "--insecure-control" in err
+        and "SMS_MOCK_CONTROL_TOKEN" in err
     )
+
+
+def test_in_the_container_the_refusal_says_docker_s_way(capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SMS_MOCK_CONTAINER", "1")
+    monkeypatch.delenv("SMS_MOCK_CONTROL_TOKEN", raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--port", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "docker run -e SMS_MOCK_CONTROL_TOKEN=<token>" in err
+    assert "add --insecure-control after the image name" in err
 
 
 def test_a_control_token_guards_every_control_call_but_not_the_apis() -> None:
