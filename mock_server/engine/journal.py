@@ -35,31 +35,30 @@ def clip(text: str, limit: int, size: int | None = None) -> str:
     return f"{text[:limit]}...[truncated: {size} bytes]"
 
 
-def clip_values(values: Mapping[str, Any]) -> dict[str, Any]:
+def clip_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     """Headers or query parameters as an entry keeps them: at most MAX_VALUES values of
-    VALUE_CHARS characters each (each value of a list counts)."""
+    VALUE_CHARS characters each (each value of a list counts); and how many characters of text
+    that keeps (names and values), for the journal's byte bound."""
     kept: dict[str, Any] = {}
     budget = MAX_VALUES
+    size = 0
     for name, value in values.items():
         if budget <= 0:
-            kept["..."] = f"[{len(values) - len(kept)} more left out]"
+            kept["..."] = marker = f"[{len(values) - len(kept)} more left out]"
+            size += 3 + len(marker)
             break
         if isinstance(value, list):
             value = [clip(v, VALUE_CHARS) for v in value[:budget]]
             budget -= len(value)
+            size += sum(map(len, value))
         else:
             value = clip(value, VALUE_CHARS)
             budget -= 1
-        kept[clip(name, VALUE_CHARS)] = value
-    return kept
-
-
-def values_size(values: dict[str, Any]) -> int:
-    """Bytes of text in clipped headers or query values."""
-    return sum(
-        len(k) + (sum(len(v) for v in value) if isinstance(value, list) else len(value))
-        for k, value in values.items()
-    )
+            size += len(value)
+        name = clip(name, VALUE_CHARS)
+        kept[name] = value
+        size += len(name)
+    return kept, size
 
 
 class JsonBody:

@@ -66,11 +66,7 @@ class JsonError(ValueError):
 def loads(raw: bytes | str) -> Any:
     """Parse a client's JSON strictly; raise :class:`JsonError` saying what is wrong."""
     try:
-        text = (
-            raw.decode(json.detect_encoding(raw), "surrogatepass")
-            if isinstance(raw, bytes)
-            else raw
-        )
+        text = raw.decode(_encoding(raw), "surrogatepass") if isinstance(raw, bytes) else raw
         value = _DECODER.decode(text)
     except RecursionError:
         raise JsonError(f"nested more than {MAX_DEPTH} levels deep") from None
@@ -80,6 +76,14 @@ def loads(raw: bytes | str) -> Any:
         raise JsonError(str(exc)) from None
     _check(value)
     return value
+
+
+def _encoding(raw: bytes) -> str:
+    """What ``json.detect_encoding`` says, at once for the usual body: one that starts with an
+    ASCII character, not a byte-order mark or a UTF-16/32 zero byte, is UTF-8."""
+    if raw and 0 < raw[0] < 0x80 and (len(raw) < 2 or raw[1]):
+        return "utf-8"
+    return json.detect_encoding(raw)
 
 
 def _no_constant(name: str) -> Any:

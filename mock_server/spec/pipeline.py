@@ -39,7 +39,6 @@ from mock_server.engine.journal import (
     ServedRequest,
     clip,
     clip_values,
-    values_size,
 )
 from mock_server.engine.worlds import WORLD_HEADER, BadWorldName, check_name
 from mock_server.spec.api import (
@@ -286,8 +285,8 @@ class Pipeline:
             return None
         bound = route.bound
         limit = journal.entry_bytes
-        headers = clip_values(_journal_headers(request.headers, self.secret_headers))
-        query = clip_values(request.query)
+        headers, headers_size = clip_values(_journal_headers(request.headers, self.secret_headers))
+        query, query_size = clip_values(request.query)
         body, body_size = _journal_body(request, journal)
         path = clip(request.path, limit)
         entry = ServedRequest(
@@ -302,11 +301,7 @@ class Pipeline:
             status=None,
             response=None,
             operation=bound.op.operation_id if bound is not None else None,
-            size=ENTRY_OVERHEAD
-            + len(path)
-            + values_size(headers)
-            + values_size(query)
-            + min(body_size, limit),
+            size=ENTRY_OVERHEAD + len(path) + headers_size + query_size + min(body_size, limit),
         )
         journal.record(entry)
         return entry

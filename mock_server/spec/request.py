@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qsl, unquote_to_bytes
 
@@ -20,8 +21,14 @@ from werkzeug.wrappers import Request
 WORLDS_PREFIX = "/worlds/"
 
 
+@lru_cache(maxsize=1024)  # the few names clients send, over and over; bounded for the rest
 def _wsgi_key(name: str) -> str:
     return name.upper().replace("-", "_")
+
+
+@lru_cache(maxsize=1024)
+def _title(key: str) -> str:
+    return key.replace("_", "-").title()
 
 
 class RequestHeaders(Mapping[str, str]):
@@ -39,7 +46,7 @@ class RequestHeaders(Mapping[str, str]):
                 continue
             seen = values.get(key)
             if seen is None:
-                values[key] = (key.replace("_", "-").title(), value)
+                values[key] = (_title(key), value)
             else:
                 values[key] = (seen[0], f"{seen[1]},{value}")
         self._values = values

@@ -64,9 +64,11 @@ def test_the_journal_is_bounded_in_bytes() -> None:
 def test_clipped_values_say_how_long_they_were() -> None:
     assert clip("x" * 10, 20) == "x" * 10
     assert clip("x" * 100, 20) == "x" * 20 + "...[truncated: 100 bytes]"
-    kept = clip_values({f"h{i}": "v" * 1000 for i in range(100)})
+    kept, size = clip_values({f"h{i}": "v" * 1000 for i in range(100)})
     assert len(kept) == 65 and kept["..."] == "[36 more left out]"
     assert all(len(v) <= 512 + 30 for v in kept.values())
+    assert size == sum(len(k) + len(v) for k, v in kept.items())
+    assert clip_values({"q": ["a", "bc"], "r": "d"}) == ({"q": ["a", "bc"], "r": "d"}, 6)
 
 
 def test_a_json_body_is_kept_as_bytes_and_read_as_json() -> None:

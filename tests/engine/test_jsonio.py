@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from mock_server.engine.jsonio import dumps
+from mock_server.engine.jsonio import dumps, loads
 
 
 def test_decimals_keep_their_exact_digits_as_json_numbers() -> None:
@@ -24,3 +24,19 @@ def test_non_finite_decimals_and_unknown_types_are_refused() -> None:
         dumps(Decimal("NaN"))
     with pytest.raises(TypeError):
         dumps({"x": object()})
+
+
+def test_a_body_is_read_in_the_encoding_json_detects_whatever_its_first_bytes() -> None:
+    from mock_server.engine.jsonio import _encoding
+
+    starts = [
+        bytes([a, b, c, d])
+        for a in range(256)
+        for b in (0, 1, 0x7B)
+        for c in (0, 1)
+        for d in (0, 1)
+    ]
+    starts += [b"", b"{", b"\x00", b"a\x00"]
+    assert [s for s in starts if _encoding(s) != json.detect_encoding(s)] == []
+    for encoding in ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32"):
+        assert loads('{"service_id": 1012}'.encode(encoding)) == {"service_id": 1012}
