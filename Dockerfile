@@ -39,7 +39,8 @@ RUN set -eu; \
     useradd --system --user-group --uid 10001 --home-dir /data --no-create-home sms-mock; \
     mkdir -p /data /scenarios; \
     chown sms-mock:sms-mock /data
-ENV PATH=/opt/sms-mock/bin:$PATH \
+# The whole PATH, not $PATH: an imported base (docker import) has none to extend.
+ENV PATH=/opt/sms-mock/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     PYTHONUNBUFFERED=1 \
     SMS_MOCK_CONTAINER=1
 USER sms-mock
