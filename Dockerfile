@@ -26,10 +26,17 @@ RUN set -eu; \
         python3 -m venv /tmp/builder; \
         /tmp/builder/bin/pip install --no-cache-dir --quiet --upgrade pip; \
         /tmp/builder/bin/pip wheel --no-cache-dir --quiet --wheel-dir wheels .; \
+        if ! command -v strip >/dev/null && command -v apt-get >/dev/null; then \
+            (apt-get update -qq && apt-get install -y -qq --no-install-recommends binutils) \
+                >/dev/null 2>&1 || echo "no strip: native code keeps its debug symbols"; \
+        fi; \
     fi; \
     python3 -m venv /opt/sms-mock; \
     /opt/sms-mock/bin/pip install --no-cache-dir --quiet --no-index --find-links wheels sms-mock; \
     /opt/sms-mock/bin/pip uninstall --yes --quiet pip setuptools 2>/dev/null || true; \
+    if command -v strip >/dev/null; then \
+        find /opt/sms-mock -name '*.so' -exec strip --strip-debug {} +; \
+    fi; \
     /opt/sms-mock/bin/sms-mock --version
 
 # -- 2. the installed package and a user that is not root ----------------------------------------
