@@ -82,13 +82,16 @@ def listing(
     accounts: Callable[[], list[dict[str, Any]]],
     *,
     adds_accounts: bool,
+    delivers: str = "code",
 ) -> dict[str, Any]:
     """An API's part of the overview: its newest ``limit`` orders (``backend.orders``) as rows,
-    how many there are, and its accounts; ``adds_accounts``: POST /_mock/NAME/accounts adds one."""
+    how many there are, and its accounts; ``adds_accounts``: POST /_mock/NAME/accounts adds one;
+    ``delivers``: what POST /_mock/NAME/orders/{id}/sms delivers (a code, an SMS)."""
     with backend.sim.lock:
         return {
             "orders": [row(order) for order in newest(backend.orders, limit)],
             "order_count": len(backend.orders),
             "adds_accounts": adds_accounts,
+            "delivers": delivers,
             "accounts": accounts(),
         }

@@ -284,3 +284,22 @@ def test_with_a_control_token_nothing_is_shown_or_done_without_it(browser: Any) 
         ).json()
         assert clock["offset_seconds"] == 120
         browser.execute_script("sessionStorage.clear()")
+
+
+def test_an_sms_is_delivered_to_a_smsverify_order_from_the_page(browser: Any, base: str) -> None:
+    placed = requests.post(
+        f"{base}/api/v1/order/temporary/", json={"service_id": 1012}, headers=BEARER, timeout=5
+    ).json()["data"]
+    order_id = str(placed["order_id"])
+    open_page(browser, f"{base}/_mock/ui")
+    assert cells(order_row(browser, "smsverify", order_id))[2] == "pending"
+    press(browser, "smsverify", order_id, "Deliver SMS")
+    assert status_says(browser, "Delivered") == f"Delivered an SMS to {order_id}."
+    row = wait(
+        browser,
+        lambda b: (c := cells(order_row(b, "smsverify", order_id)))[2] == "completed" and c,
+    )
+    otp = requests.get(
+        f"{base}/api/v1/order/{order_id}/status/", headers=BEARER, timeout=5
+    ).json()["data"]
+    assert row[7].endswith(f"/ {otp['otp']}") and row[4] == "$0.40"

@@ -25,7 +25,14 @@ def overview(backend: Backend, limit: int) -> dict[str, Any]:
             for a in backend.accounts.values()
         ]
 
-    return listing(backend, limit, lambda order: _row(backend, order), accounts, adds_accounts=True)
+    return listing(
+        backend,
+        limit,
+        lambda order: _row(backend, order),
+        accounts,
+        adds_accounts=True,
+        delivers="SMS",
+    )
 
 
 def _row(backend: SmsVerifyBackend, order: Order) -> dict[str, Any]:

@@ -63,6 +63,11 @@ function fill(table, key, data, build) {
   }
 }
 
+// "a code", "an SMS": as the word is said.
+function article(word) {
+  return `${/^[aeiouAEIOUFHLMNRSX]/.test(word) ? "an" : "a"} ${word}`;
+}
+
 function short(id) {
   return id.length > 16 ? `${id.slice(0, 12)}…` : id;
 }
@@ -110,7 +115,7 @@ function showOrders(overview) {
     table.querySelector("caption .count").textContent =
       `(${part.order_count}${part.order_count > part.orders.length ? `, the newest ${part.orders.length}` : ""})`;
     fill(table, `orders-${api}`, part.orders, () =>
-      part.orders.length ? part.orders.map((o) => orderRow(api, o)) : [row("no orders yet")],
+      part.orders.length ? part.orders.map((o) => orderRow(api, o, part.delivers)) : [row("no orders yet")],
     );
   }
   const selected = state.selected && overview.apis[state.selected.api];
@@ -118,7 +123,7 @@ function showOrders(overview) {
   if (order) showTimeline(state.selected.api, order);
 }
 
-function orderRow(api, order) {
+function orderRow(api, order, delivers) {
   const key = `${api}:${order.id}`;
   const actions = el("div", { class: "row-actions" });
   const button = (what, text, label, onclick) =>
@@ -138,8 +143,8 @@ function orderRow(api, order) {
   }
   if (order.can_deliver) {
     actions.append(
-      button("sms", "Deliver code", `Deliver a code to order ${order.id}`, () =>
-        act(`Delivered a code to ${short(order.id)}`, "POST",
+      button("sms", `Deliver ${delivers}`, `Deliver ${article(delivers)} to order ${order.id}`, () =>
+        act(`Delivered ${article(delivers)} to ${short(order.id)}`, "POST",
           `/_mock/${api}/orders/${encodeURIComponent(order.id)}/sms`, {})),
     );
   }
