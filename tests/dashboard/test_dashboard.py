@@ -299,7 +299,7 @@ def test_an_sms_is_delivered_to_a_smsverify_order_from_the_page(browser: Any, ba
         browser,
         lambda b: (c := cells(order_row(b, "smsverify", order_id)))[2] == "completed" and c,
     )
-    otp = requests.get(
-        f"{base}/api/v1/order/{order_id}/status/", headers=BEARER, timeout=5
-    ).json()["data"]
+    otp = requests.get(f"{base}/api/v1/order/{order_id}/status/", headers=BEARER, timeout=5).json()[
+        "data"
+    ]
     assert row[7].endswith(f"/ {otp['otp']}") and row[4] == "$0.40"
