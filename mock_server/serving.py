@@ -303,7 +303,6 @@ class Server:
         self.connections: set[_Connection] = set()
         self.loop = _new_loop()
         self.control = ThreadPoolExecutor(max(1, threads), thread_name_prefix="sms-mock-control")
-        self.host = host
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         self.sock = socket.create_server((host, port), family=family, backlog=2048)
         self.sock.setblocking(False)

@@ -21,13 +21,30 @@ from werkzeug.wrappers import Request
 WORLDS_PREFIX = "/worlds/"
 
 
-@lru_cache(maxsize=1024)  # the few names clients send, over and over; bounded for the rest
+CACHED_NAME_CHARS = 64  # header names up to this long are remembered (1,024 of them at most)
+
+
 def _wsgi_key(name: str) -> str:
+    """``x-api-key`` -> ``X_API_KEY``; the few names clients send over and over are looked up,
+    not computed (the cache is bounded in names and, by their length, in bytes)."""
+    if len(name) <= CACHED_NAME_CHARS:
+        return _cached_key(name)
+    return name.upper().replace("-", "_")
+
+
+def _title(key: str) -> str:
+    if len(key) <= CACHED_NAME_CHARS:
+        return _cached_title(key)
+    return key.replace("_", "-").title()
+
+
+@lru_cache(maxsize=1024)
+def _cached_key(name: str) -> str:
     return name.upper().replace("-", "_")
 
 
 @lru_cache(maxsize=1024)
-def _title(key: str) -> str:
+def _cached_title(key: str) -> str:
     return key.replace("_", "-").title()
 
 

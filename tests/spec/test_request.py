@@ -142,3 +142,13 @@ def test_any_request_reads_the_same(
     target = path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
     raw = [(k.encode(), v.encode()) for k, v in headers]
     assert_same(*both("GET", target.encode(), raw, b""))
+
+
+def test_long_header_names_are_not_remembered() -> None:
+    from mock_server.spec import request
+
+    request._cached_key.cache_clear()
+    names = [f"X-{i}-" + "n" * 5000 for i in range(50)] + ["X-Api-Key"]
+    headers = RequestHeaders((name, "v") for name in names)
+    assert headers.get("x-api-key") == "v" and headers.get(names[0].lower()) == "v"
+    assert request._cached_key.cache_info().currsize <= 2  # the short names only
