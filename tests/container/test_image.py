@@ -87,14 +87,14 @@ def test_a_whole_flow_of_both_apis_through_the_container(run: Any) -> None:
 def test_the_state_volume_keeps_orders_across_a_restart(run: Any) -> None:
     volume = f"sms-mock-test-state-{Path(__file__).stem}"
     docker("volume", "rm", "-f", volume, check=False)
+    container = run(
+        "--scenario",
+        "virtual",
+        "--state",
+        "/data/state.sqlite",
+        docker_args=("-v", f"{volume}:/data"),
+    )
     try:
-        container = run(
-            "--scenario",
-            "virtual",
-            "--state",
-            "/data/state.sqlite",
-            docker_args=("-v", f"{volume}:/data"),
-        )
         container.wait_until_answering()
         order = requests.post(f"{container.url}/createorder", json=ORDER, timeout=10).json()
         requests.post(
@@ -117,7 +117,7 @@ def test_the_state_volume_keeps_orders_across_a_restart(run: Any) -> None:
         ).json()
         assert after == before and after["code"]
         assert "carried on from it" in container.logs()
-    finally:
+    finally:  # the container first: a volume in use is not removed
         docker("rm", "-f", container.id, check=False)
         docker("volume", "rm", "-f", volume, check=False)
 
