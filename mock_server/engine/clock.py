@@ -61,6 +61,7 @@ class Clock:
         self._origin = origin.timestamp()
         self._wall_origin = wall()
         self._offset = 0.0
+        self._last = 0.0  # the last instant read (a frozen clock gives 100,000 orders one)
 
     # -- reading -------------------------------------------------------------------------
     def timestamp(self) -> float:
@@ -148,9 +149,13 @@ class Clock:
     # -- helpers -------------------------------------------------------------------------
     def _timestamp(self) -> float:
         if self.mode == "virtual":
-            return self._origin + self._offset
-        elapsed = (self._wall() - self._wall_origin) * self.speed
-        return self._origin + elapsed + self._offset
+            now = self._origin + self._offset
+        else:
+            now = self._origin + (self._wall() - self._wall_origin) * self.speed + self._offset
+        if now == self._last:  # the same instant: one float for every order made in it
+            return self._last
+        self._last = now
+        return now
 
     def describe(self) -> dict[str, object]:
         """The clock's state as the control API shows it."""

@@ -10,12 +10,19 @@ learns the preimage from the payment itself.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
 
 # Every sat there will ever be: 21 million BTC. No invoice, and no balance, holds more.
 MAX_SATS = 21_000_000 * 100_000_000
+
+
+def derived_secret(preimage: bytes) -> bytes:
+    """An invoice's payment secret, from its preimage: as unguessable as the preimage, and one
+    way (the secret is in the payment request; the preimage is not given away by it)."""
+    return hashlib.sha256(b"sms-mock payment secret" + preimage).digest()
 
 
 class InvoiceState(StrEnum):
@@ -46,9 +53,11 @@ class PaymentRequests(Protocol):
 @dataclass(slots=True)
 class HoldInvoice:
     payment_hash: str
-    # 32 bytes each, kept as bytes (65 B) rather than hex text (113 B): 100,000 invoices.
+    # 32 bytes, kept as bytes (65 B) rather than hex text (113 B): 100,000 invoices.
     preimage_bytes: bytes
-    secret_bytes: bytes
+    # None: the secret derived from the preimage (:func:`derived_secret`), 65 B an invoice
+    # not kept; bytes: another one (an invoice from an older state file).
+    secret_bytes: bytes | None
     amount_sat: int
     description: str
     created_at: int  # unix seconds, as in the payment request
@@ -69,8 +78,15 @@ class HoldInvoice:
         return self.preimage_bytes.hex()
 
     @property
+    def secret(self) -> bytes:
+        """The payment secret (BOLT11's ``s`` field; a payer proves it knows the invoice)."""
+        if self.secret_bytes is not None:
+            return self.secret_bytes
+        return derived_secret(self.preimage_bytes)
+
+    @property
     def payment_secret(self) -> str:
-        return self.secret_bytes.hex()
+        return self.secret.hex()
 
     @property
     def payreq(self) -> str:
@@ -145,10 +161,12 @@ class HoldInvoice:
         fields = {
             k: v for k, v in record.items() if k not in ("preimage", "payment_secret", "state")
         }
+        preimage = bytes.fromhex(record["preimage"])
+        secret = bytes.fromhex(record["payment_secret"])
         return cls(
             **fields,
-            preimage_bytes=bytes.fromhex(record["preimage"]),
-            secret_bytes=bytes.fromhex(record["payment_secret"]),
+            preimage_bytes=preimage,
+            secret_bytes=None if secret == derived_secret(preimage) else secret,
             state=InvoiceState(record["state"]),
         )
 

@@ -2,8 +2,9 @@
 payments.
 
 Payment requests are real BOLT11 strings (made by :mod:`mock_server.lightning.payreq`, the same
-bytes the ``bolt11`` package makes) signed with a node key derived from the scenario's seed, so
-any Lightning library decodes them and checks the signature.
+bytes the ``bolt11`` package makes, and read back by :mod:`mock_server.lightning.decoder`) signed
+with a node key derived from the scenario's seed, so any Lightning library decodes them and
+checks the signature.
 Invoices that stay OPEN past their expiry are CANCELED by an event on the clock.
 """
 
@@ -15,12 +16,11 @@ from collections import OrderedDict
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-import bolt11
-from bolt11 import Bolt11Exception
 from coincurve import PrivateKey
 
 from mock_server.engine.persistence import Rows, Shared
 from mock_server.engine.store import Backend
+from mock_server.lightning.decoder import PayreqError, decode_payreq
 from mock_server.lightning.invoices import HoldInvoice, InvoiceState, InvoiceStateError
 from mock_server.lightning.payreq import Features, encode_payreq
 
@@ -50,6 +50,7 @@ class LightningNode(Backend):
         self._recent: OrderedDict[str, str] = OrderedDict()  # payment hash -> payment request
         self._cache_lock = threading.Lock()
         self._shared = Shared()
+        self._last_second = 0
         sim.scheduler.handle(
             "lightning.expire", self._expire, namer=lambda h: f"invoice {h[:12]} expiry"
         )
@@ -82,10 +83,10 @@ class LightningNode(Backend):
         invoice = HoldInvoice(
             payment_hash=payment_hash,
             preimage_bytes=preimage,
-            secret_bytes=rng.randbytes(32),
+            secret_bytes=None,  # derived from the preimage
             amount_sat=amount_sat,
             description=self._shared(description),  # one string for every order of a kind
-            created_at=int(self.sim.clock.timestamp()),
+            created_at=self._second(),
             expiry=expiry,
             min_final_cltv_expiry=min_final_cltv_expiry,
             network=self._shared(network),
@@ -97,6 +98,13 @@ class LightningNode(Backend):
         self.changed("invoices", payment_hash)
         self.sim.scheduler.schedule(invoice.expires_at, "lightning.expire", payment_hash)
         return invoice
+
+    def _second(self) -> int:
+        """The clock's second, as one int for every invoice made in it (32 B an invoice)."""
+        second = int(self.sim.clock.timestamp())
+        if second != self._last_second:
+            self._last_second = second
+        return self._last_second
 
     def payreq(self, invoice: HoldInvoice) -> str:
         """The signed BOLT11 payment request of one of this node's invoices: the recent ones
@@ -114,7 +122,7 @@ class LightningNode(Backend):
             description=invoice.description,
             min_final_cltv_expiry=invoice.min_final_cltv_expiry,
             expiry=invoice.expiry,
-            payment_secret=invoice.secret_bytes,
+            payment_secret=invoice.secret,
             features=FEATURES,
         )
         with self._cache_lock:
@@ -133,11 +141,9 @@ class LightningNode(Backend):
         """A wallet pays ``payreq``: a hold invoice becomes ACCEPTED (held), an ordinary one
         SETTLED (its preimage is the payer's receipt)."""
         try:
-            decoded = bolt11.decode(payreq.strip())
-        except (Bolt11Exception, ValueError, TypeError) as exc:
-            raise PaymentError(
-                f"not a valid BOLT11 payment request: {exc or type(exc).__name__}"
-            ) from None
+            decoded = decode_payreq(payreq.strip())
+        except PayreqError as exc:
+            raise PaymentError(f"not a valid BOLT11 payment request: {exc}") from None
         invoice = self.invoices.get(decoded.payment_hash)
         if invoice is None or decoded.payee != self.pubkey:
             raise PaymentError("unknown invoice: this node did not issue it")

@@ -139,3 +139,17 @@ def test_an_invoice_record_keeps_whether_it_is_held(node: LightningNode) -> None
     assert HoldInvoice.from_record(ordinary.to_record()).hold is False
     old = {k: v for k, v in node.create_invoice(10, "y").to_record().items() if k != "hold"}
     assert HoldInvoice.from_record(old).hold is True  # a state file from before: hold invoices
+
+
+def test_payment_secrets_differ_and_an_older_files_secret_is_kept(node: LightningNode) -> None:
+    from mock_server.lightning import HoldInvoice
+
+    first, second = node.create_invoice(10, "x"), node.create_invoice(10, "x")
+    assert len({first.payment_secret, second.payment_secret}) == 2
+    assert first.payment_secret not in (first.preimage, first.payment_hash)
+    assert bolt11.decode(first.payreq).payment_secret == first.payment_secret
+    again = HoldInvoice.from_record(first.to_record())
+    assert (again.payment_secret, again.secret_bytes) == (first.payment_secret, None)
+    older = {**first.to_record(), "payment_secret": "33" * 32}  # drawn at random, as before
+    assert HoldInvoice.from_record(older).payment_secret == "33" * 32
+    assert HoldInvoice.from_record(older).to_record() == older

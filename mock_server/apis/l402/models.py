@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-import bolt11
-
 from mock_server.apis.l402.catalog import REACTIVATE, RENT
 from mock_server.apis.l402.errors import (
     Challenged,
@@ -45,7 +43,7 @@ from mock_server.apis.timeline import OrderTimeline
 from mock_server.engine.persistence import Rows
 from mock_server.engine.scenarios import ScenarioError, ScenarioFieldError
 from mock_server.engine.store import Backend
-from mock_server.lightning import MAX_SATS, LightningNode
+from mock_server.lightning import MAX_SATS, LightningNode, PayreqError, decode_payreq
 
 if TYPE_CHECKING:
     from mock_server.engine.scenarios import Scenario
@@ -200,19 +198,17 @@ class L402Backend(Backend):
         if payreq is None:
             return None, None
         try:
-            decoded = bolt11.decode(payreq.strip())
-        except Exception as exc:  # the decoder raises many kinds on hostile text
-            raise InvalidRefundInvoice(
-                f"refundInvoice is not a BOLT11 invoice: {exc or type(exc).__name__}"
-            ) from None
+            decoded = decode_payreq(payreq.strip())
+        except PayreqError as exc:
+            raise InvalidRefundInvoice(f"refundInvoice is not a BOLT11 invoice: {exc}") from None
         if decoded.currency != settings.network:
             raise InvalidRefundInvoice(
                 f"refundInvoice is for the network {decoded.currency!r};"
                 f" this service pays on {settings.network!r}"
             )
-        if decoded.amount_msat is not None and int(decoded.amount_msat) != price * 1000:
+        if decoded.amount_msat is not None and decoded.amount_msat != price * 1000:
             raise InvalidRefundInvoice(
-                f"refundInvoice asks for {int(decoded.amount_msat) // 1000} sats; a refund is"
+                f"refundInvoice asks for {decoded.amount_msat // 1000} sats; a refund is"
                 f" {price} sats: send one without an amount, or for the price"
             )
         expires_at = float(decoded.date + (decoded.expiry or 3600))
