@@ -161,6 +161,7 @@ class Scheduler:
         self.lock = lock or threading.RLock()
         self._queue: list[Event] = []
         self._seq = itertools.count()
+        self._last_due = 0.0
         self.failures: deque[EventFailed] = deque(maxlen=100)  # the latest, for people
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -210,7 +211,11 @@ class Scheduler:
         kind_of = self._kinds.get(kind)
         if kind_of is None:
             raise KeyError(f"no handler registered for events of kind {kind!r}")
-        return self._push(_due(when), next(self._seq), kind_of, args)
+        due = _due(when)
+        if due == self._last_due:  # events of one instant share one float (an order's 24 B)
+            due = self._last_due
+        self._last_due = due
+        return self._push(due, next(self._seq), kind_of, args)
 
     def schedule_after(self, seconds: float, kind: str, *args: Any) -> Event:
         """Run the handler of ``kind`` with ``args`` ``seconds`` from now (simulated)."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 from typing import Any
 
 from mock_server.apis.sms4sats.errors import UnknownCountry, UnknownService
@@ -311,9 +312,9 @@ class Catalog:
         return found
 
     def service(self, code: str) -> Service:
-        for service in self.services:
-            if service.code == code:
-                return service
+        found = self._services_by_code.get(code) if isinstance(code, str) else None
+        if found is not None:
+            return found
         raise UnknownService(f"unknown service {code!r}: use a `value` from /getnumbersstatus")
 
     def count(self, country: Country, service: Service) -> int:
@@ -327,8 +328,11 @@ class Catalog:
             return best[1]
         if service.count is not None:
             return service.count
-        digest = hashlib.sha256(f"{self.seed}:{country.cc}:{service.code}".encode()).digest()
-        return 20 + int.from_bytes(digest[:2], "big") % 480
+        return _builtin_count(self.seed, country.cc, service.code)
+
+    @cached_property
+    def _services_by_code(self) -> dict[str, Service]:
+        return {service.code: service for service in reversed(self.services)}  # first wins
 
     def price(self, kind: str, country: Country | None = None, service: str | None = None) -> int:
         """The price in sats of ``kind`` (receive, send, rent, s4s) for a country and service."""
@@ -346,6 +350,13 @@ class Catalog:
 
     def rental_offers(self) -> list[tuple[Country, int, int]]:
         return [(self.country(cc), price, weeks) for cc, price, weeks in self.rental_countries]
+
+
+@lru_cache(maxsize=4096)  # countries x the services asked for: the sha256 once each
+def _builtin_count(seed: int, cc: int, code: str) -> int:
+    """A stock that looks real and stays put for a seed: 20 to 499 numbers."""
+    digest = hashlib.sha256(f"{seed}:{cc}:{code}".encode()).digest()
+    return 20 + int.from_bytes(digest[:2], "big") % 480
 
 
 _BY_CC = {c.cc: c for c in COUNTRIES}

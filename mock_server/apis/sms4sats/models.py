@@ -172,7 +172,8 @@ class Sms4satsBackend(Backend):
         ref: str | None = None,
     ) -> Order:
         self._check_ref(ref)
-        catalog = self.settings.catalog
+        settings = self.settings
+        catalog = settings.catalog
         found = catalog.country(country)
         offered = catalog.service(service)
         if catalog.count(found, offered) <= 0:
@@ -185,7 +186,7 @@ class Sms4satsBackend(Backend):
             )
             order.country, order.service = found, offered.code  # the catalog's string, shared
             order.rental, order.realphone, order.ref = rental, realphone, ref
-            order.outcome = self.settings.outcome("receive", found, service)
+            order.outcome = settings.outcome("receive", found, service)
             return self._open(order)
 
     def _check_ref(self, ref: str | None) -> None:
@@ -224,6 +225,7 @@ class Sms4satsBackend(Backend):
     def _new_order(
         self, kind: Kind, price: int, description: str, api_key: str | None, immediate: bool
     ) -> Order:
+        settings = self.settings
         if immediate:
             self._debit(api_key, price)  # raises before anything is created
             order_id = hashlib.sha256(self.sim.random.randbytes(32)).hexdigest()
@@ -232,15 +234,15 @@ class Sms4satsBackend(Backend):
             invoice = self.node.create_invoice(
                 price,
                 description,
-                expiry=self.settings.invoice_expiry,
-                min_final_cltv_expiry=self.settings.min_final_cltv_expiry,
-                network=self.settings.network,
+                expiry=settings.invoice_expiry,
+                min_final_cltv_expiry=settings.min_final_cltv_expiry,
+                network=settings.network,
             )
             order = Order(
                 invoice.payment_hash, kind, price, self.now, api_key=api_key, invoice=invoice
             )
             invoice.listener = self
-        order.settings = self.settings
+        order.settings = settings
         order.scenario = self.sim.request_scenario().name
         self.orders[order.order_id] = order
         self.changed("orders", order.order_id)
