@@ -229,7 +229,9 @@ class Sms4satsBackend(Backend):
         if immediate:
             self._debit(api_key, price)  # raises before anything is created
             order_id = hashlib.sha256(self.sim.random.randbytes(32)).hexdigest()
-            order = Order(order_id, kind, price, self.now, api_key=api_key, immediate=True)
+            order = Order(
+                order_id, kind, price, self.now, api_key=api_key, immediate=True, settings=settings
+            )
         else:
             invoice = self.node.create_invoice(
                 price,
@@ -239,10 +241,15 @@ class Sms4satsBackend(Backend):
                 network=settings.network,
             )
             order = Order(
-                invoice.payment_hash, kind, price, self.now, api_key=api_key, invoice=invoice
+                invoice.payment_hash,
+                kind,
+                price,
+                self.now,
+                api_key=api_key,
+                invoice=invoice,
+                settings=settings,  # given, not a default Settings() made and thrown away
             )
             invoice.listener = self
-        order.settings = settings
         order.scenario = self.sim.request_scenario().name
         self.orders[order.order_id] = order
         self.changed("orders", order.order_id)
