@@ -5,9 +5,9 @@ The ``bolt11`` package encodes an invoice in about 0.9 ms: it packs every field 
 Python, and parses the signing key from hex each time. This encoder makes the same strings,
 byte for byte (a test compares the two on many random invoices), in a small fraction of that:
 the data part is one integer built field by field, the checksum is 30 parities of that integer
-(big-integer ANDs and bit counts in C, not a Python step per group), the text is made from
-80-bit blocks a pair of groups per lookup, and the caller keeps the coincurve key object.
-``bolt11`` still decodes every invoice, here and in tests.
+(big-integer ANDs and bit counts in C, not a Python step per group), the text comes from the
+groups spread one to a byte by masked shifts and mapped by ``bytes.translate``, and the caller
+keeps the coincurve key object. ``bolt11`` still decodes every invoice in the tests.
 
 Only the fields this simulator's invoices carry are encoded, in the order it writes them:
 payment hash (p), description (d), min_final_cltv_expiry (c), expiry (x), payment secret (s)
@@ -36,7 +36,6 @@ def _generator_terms(top: int) -> int:
 
 
 _POLYMOD = tuple(_generator_terms(top) for top in range(32))
-_PAIRS = tuple(CHARSET[i >> 5] + CHARSET[i & 31] for i in range(1024))  # two groups as text
 
 
 class _Checksum:
@@ -129,28 +128,48 @@ class _Bits:
         return (self.value << pad).to_bytes((self.bits + pad) // 8, "big")
 
 
-def _text(value: int, bits: int) -> str:
-    """The 5-bit groups of ``value`` as bech32 characters, from 80-bit blocks (eight pairs of
-    groups a block: a pair is one lookup)."""
-    count = bits // 5
-    lead = -count % 16  # zero groups in front make whole 80-bit blocks
-    data = value.to_bytes((count + lead) * 5 // 8, "big")
-    pairs, from_bytes = _PAIRS, int.from_bytes
-    blocks = [from_bytes(data[i : i + 10], "big") for i in range(0, len(data), 10)]
-    text = "".join(
-        [
-            pairs[b >> 70]
-            + pairs[b >> 60 & 1023]
-            + pairs[b >> 50 & 1023]
-            + pairs[b >> 40 & 1023]
-            + pairs[b >> 30 & 1023]
-            + pairs[b >> 20 & 1023]
-            + pairs[b >> 10 & 1023]
-            + pairs[b & 1023]
-            for b in blocks
-        ]
-    )
-    return text[lead:]
+class _Groups:
+    """5-bit groups as bech32 text, all of it in C: each group is moved into a byte of its own
+    by a few masked shifts of the whole integer (group ``i`` moves 3 bits for every group below
+    it, ``3 * i``, taken one bit of ``i`` per stage), then ``bytes.translate`` maps the bytes to
+    characters. 2.5 µs for an invoice's 420 groups, where a Python step per pair of groups took
+    20 µs. The masks serve every count up to theirs; they grow (doubling) for a longer one.
+    """
+
+    def __init__(self) -> None:
+        self.capacity = 0
+        self.stages: tuple[tuple[int, int, int], ...] = ()  # (keep, move, shift) each
+        self._growing = Lock()
+
+    def text(self, value: int, count: int) -> str:
+        """The ``count`` groups packed in ``value`` (the first the highest) as characters."""
+        if count > self.capacity:
+            with self._growing:  # stages are whole before ``capacity`` says they reach
+                if count > self.capacity:
+                    self._grow(max(count, 2 * self.capacity, 512))
+        for keep, move, shift in self.stages:
+            value = (value & keep) | ((value & move) << shift)
+        return value.to_bytes(count, "big").translate(_CHARACTERS).decode("ascii")
+
+    def _grow(self, capacity: int) -> None:
+        positions = [5 * i for i in range(capacity)]  # where each group's lowest bit is now
+        width = 8 * capacity
+        every = (1 << width) - 1
+        stages = []
+        for j in reversed(range((capacity - 1).bit_length())):
+            moved = bytearray(width // 8)
+            for i in range(capacity):
+                if i >> j & 1:
+                    for bit in range(positions[i], positions[i] + 5):
+                        moved[bit >> 3] |= 1 << (bit & 7)
+                    positions[i] += 3 << j
+            move = int.from_bytes(moved, "little")
+            stages.append((every ^ move, move, 3 << j))
+        self.stages, self.capacity = tuple(stages), capacity
+
+
+_CHARACTERS = bytes(ord(CHARSET[i]) if i < 32 else 0 for i in range(256))  # a group's character
+_GROUPS = _Groups()
 
 
 def amount_text(msat: int) -> str:
@@ -182,7 +201,7 @@ def bech32(hrp: str, value: int, bits: int) -> str:
     checksum."""
     groups = 2 + 2 * len(hrp) + bits // 5 + 6  # the head, the data, six zero groups
     check = _CHECKSUM.of((_checksum_head(hrp) << bits | value) << 30, groups) ^ 1
-    return hrp + "1" + _text(value << 30 | check, bits + 30)
+    return hrp + "1" + _GROUPS.text(value << 30 | check, bits // 5 + 6)
 
 
 def encode_payreq(
