@@ -23,27 +23,31 @@ from mock_server.engine.numbers import MAX_INTEGER_DIGITS
 MAX_DEPTH = 64  # arrays and objects inside each other; the APIs' own bodies nest 3 deep
 
 _NONCE = secrets.token_hex(6)
-_PLACEHOLDER = re.compile(r'"\\u0000' + _NONCE + r':(\d+)\\u0000"')
+# A Decimal is written first as a string that no body can hold (a NUL and a nonce around its
+# digits), then that string, quotes and all, is replaced by the digits.
+_PLACEHOLDER = re.compile(r'"\\u0000' + _NONCE + r':([^"\\]*)\\u0000"')
+
+
+def _placeholder(obj: Any) -> Any:
+    if isinstance(obj, Decimal):
+        if not obj.is_finite():
+            raise ValueError(f"cannot write {obj} as JSON")
+        return f"\x00{_NONCE}:{obj:f}\x00"
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+# One encoder for every answer: json.dumps with any option set builds a new one each call.
+_ENCODER = json.JSONEncoder(
+    default=_placeholder, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
 
 
 def dumps(value: Any) -> str:
     """Serialise ``value`` compactly; Decimals keep their exact digits."""
-    decimals: list[Decimal] = []
-
-    def default(obj: Any) -> Any:
-        if isinstance(obj, Decimal):
-            if not obj.is_finite():
-                raise ValueError(f"cannot write {obj} as JSON")
-            decimals.append(obj)
-            return f"\x00{_NONCE}:{len(decimals) - 1}\x00"
-        raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
-
-    text = json.dumps(
-        value, default=default, separators=(",", ":"), ensure_ascii=False, allow_nan=False
-    )
-    if not decimals:
+    text = _ENCODER.encode(value)
+    if _NONCE not in text:
         return text
-    return _PLACEHOLDER.sub(lambda m: format(decimals[int(m.group(1))], "f"), text)
+    return _PLACEHOLDER.sub(lambda m: m.group(1), text)
 
 
 def json_type(value: Any) -> str:
