@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -377,7 +378,6 @@ def _against_service(
 ) -> int:
     """Run drift or contract with the key and the spending limit, print and write the reports:
     exit 1 when something differs, 2 when the service cannot be reached."""
-    import os
     from decimal import InvalidOperation
 
     from mock_server.drift.runner import Unreachable
@@ -416,8 +416,6 @@ def _write_reports(path: str, junit: str, markdown: str) -> None:
 def _control_token(args: argparse.Namespace) -> str | None:
     """The control token: --control-token, else the first line of --control-token-file, else
     $SMS_MOCK_CONTROL_TOKEN; None when none is given. An empty one is refused."""
-    import os
-
     if args.control_token is not None:
         token: str | None = args.control_token
     elif args.control_token_file is not None:
@@ -437,8 +435,6 @@ def _control_token(args: argparse.Namespace) -> str | None:
 
 def _open_control_refused(host: str) -> str:
     """Why ``serve`` will not open the control API to the network, and the two ways on."""
-    import os
-
     if os.environ.get(CONTAINER_VARIABLE):  # the image's entry point serves on 0.0.0.0
         return (
             "sms-mock: this container serves on 0.0.0.0, which would open the control API"

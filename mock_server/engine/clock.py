@@ -19,6 +19,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Literal
 
+from mock_server.engine.persistence import Latest
+
 ClockMode = Literal["real", "virtual"]
 CLOCK_MODES: tuple[ClockMode, ...] = ("real", "virtual")
 # The last moment the clock may reach: datetime (and ISO 8601 timestamps) end with year 9999.
@@ -61,7 +63,7 @@ class Clock:
         self._origin = origin.timestamp()
         self._wall_origin = wall()
         self._offset = 0.0
-        self._last = 0.0  # the last instant read (a frozen clock gives 100,000 orders one)
+        self._same_instant = Latest(0.0)  # a frozen clock gives 100,000 orders one float
 
     # -- reading -------------------------------------------------------------------------
     def timestamp(self) -> float:
@@ -152,10 +154,8 @@ class Clock:
             now = self._origin + self._offset
         else:
             now = self._origin + (self._wall() - self._wall_origin) * self.speed + self._offset
-        if now == self._last:  # the same instant: one float for every order made in it
-            return self._last
-        self._last = now
-        return now
+        result: float = self._same_instant(now)
+        return result
 
     def describe(self) -> dict[str, object]:
         """The clock's state as the control API shows it."""

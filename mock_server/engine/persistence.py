@@ -207,6 +207,22 @@ class Shared:
         return self._values.setdefault(value, value)
 
 
+class Latest:
+    """The value it was last given, when it is given an equal one again: 100,000 orders made at
+    one instant of a frozen clock hold one float for it, not 100,000 (24-32 B an order)."""
+
+    __slots__ = ("_last",)
+
+    def __init__(self, first: Any) -> None:
+        self._last = first
+
+    def __call__(self, value: Any) -> Any:
+        if value == self._last:
+            return self._last
+        self._last = value
+        return value
+
+
 class StoredTable:
     """The rows of one table of a state file, read when iterated."""
 

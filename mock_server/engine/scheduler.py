@@ -23,7 +23,7 @@ from datetime import datetime
 from typing import Any
 
 from mock_server.engine.clock import LATEST, Clock, ClockError
-from mock_server.engine.persistence import Changes, Rows
+from mock_server.engine.persistence import Changes, Latest, Rows
 from mock_server.engine.ticker import Ticker
 
 log = logging.getLogger(__name__)
@@ -161,7 +161,7 @@ class Scheduler:
         self.lock = lock or threading.RLock()
         self._queue: list[Event] = []
         self._seq = itertools.count()
-        self._last_due = 0.0
+        self._same_due = Latest(0.0)  # events of one instant share one float (24 B an order)
         self.failures: deque[EventFailed] = deque(maxlen=100)  # the latest, for people
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -211,11 +211,7 @@ class Scheduler:
         kind_of = self._kinds.get(kind)
         if kind_of is None:
             raise KeyError(f"no handler registered for events of kind {kind!r}")
-        due = _due(when)
-        if due == self._last_due:  # events of one instant share one float (an order's 24 B)
-            due = self._last_due
-        self._last_due = due
-        return self._push(due, next(self._seq), kind_of, args)
+        return self._push(self._same_due(_due(when)), next(self._seq), kind_of, args)
 
     def schedule_after(self, seconds: float, kind: str, *args: Any) -> Event:
         """Run the handler of ``kind`` with ``args`` ``seconds`` from now (simulated)."""

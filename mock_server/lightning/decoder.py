@@ -171,7 +171,7 @@ def _recover(signature: bytes, signed: bytes) -> str:
         key = PublicKey.from_signature_and_message(signature, signed)
     except Exception:  # coincurve says a bad recovery id or point in several ways
         raise PayreqError("the signature recovers no key") from None
-    return str(key.format(compressed=True).hex())
+    return key.format(compressed=True).hex()
 
 
 def _verify(signature: bytes, signed: bytes, payee: str) -> None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from coincurve import PrivateKey
 
-from mock_server.engine.persistence import Rows, Shared
+from mock_server.engine.persistence import Latest, Rows, Shared
 from mock_server.engine.store import Backend
 from mock_server.lightning.decoder import PayreqError, decode_payreq
 from mock_server.lightning.invoices import HoldInvoice, InvoiceState, InvoiceStateError
@@ -50,7 +50,7 @@ class LightningNode(Backend):
         self._recent: OrderedDict[str, str] = OrderedDict()  # payment hash -> payment request
         self._cache_lock = threading.Lock()
         self._shared = Shared()
-        self._last_second = 0
+        self._same_second = Latest(0)  # one int for the invoices of one second (32 B each)
         sim.scheduler.handle(
             "lightning.expire", self._expire, namer=lambda h: f"invoice {h[:12]} expiry"
         )
@@ -86,7 +86,7 @@ class LightningNode(Backend):
             secret_bytes=None,  # derived from the preimage
             amount_sat=amount_sat,
             description=self._shared(description),  # one string for every order of a kind
-            created_at=self._second(),
+            created_at=self._same_second(int(self.sim.clock.timestamp())),
             expiry=expiry,
             min_final_cltv_expiry=min_final_cltv_expiry,
             network=self._shared(network),
@@ -98,13 +98,6 @@ class LightningNode(Backend):
         self.changed("invoices", payment_hash)
         self.sim.scheduler.schedule(invoice.expires_at, "lightning.expire", payment_hash)
         return invoice
-
-    def _second(self) -> int:
-        """The clock's second, as one int for every invoice made in it (32 B an invoice)."""
-        second = int(self.sim.clock.timestamp())
-        if second != self._last_second:
-            self._last_second = second
-        return self._last_second
 
     def payreq(self, invoice: HoldInvoice) -> str:
         """The signed BOLT11 payment request of one of this node's invoices: the recent ones

@@ -38,45 +38,58 @@ def _generator_terms(top: int) -> int:
 _POLYMOD = tuple(_generator_terms(top) for top in range(32))
 
 
-class _Checksum:
+class _Tables:
+    """Tables made for inputs of up to ``size`` groups, made again (doubling) for a longer one;
+    a table is whole before ``size`` says it reaches (threads share it)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self._growing = Lock()
+
+    def reach(self, groups: int) -> None:
+        if groups > self.size:
+            with self._growing:
+                if groups > self.size:
+                    self._grow(max(groups, 2 * self.size, 512))
+
+    def _grow(self, size: int) -> None:
+        raise NotImplementedError
+
+
+class _Checksum(_Tables):
     """bech32's checksum, computed as 30 parities of the input's bits.
 
     The checksum polynomial is linear over GF(2) in the input's bits (the leading 1 it starts
     from is one more input group), so bit ``j`` of the checksum is the parity of the input
     ANDed with a mask: 30 big-integer ANDs and bit counts instead of a step per group. The
-    masks are indexed from the input's end, so one set serves every length up to theirs; they
-    grow (doubling) when a longer input comes.
+    masks are indexed from the input's end, so one set serves every length up to theirs.
     """
 
     def __init__(self) -> None:
+        super().__init__()
         self.masks = [0] * 30
-        self.groups = 0
         self._columns = [1 << bit for bit in range(5)]  # each bit of a group, that far from the end
-        self._growing = Lock()
 
     def of(self, value: int, groups: int) -> int:
         """The checksum of ``groups`` 5-bit groups packed in ``value``, the first group a 1."""
-        if groups > self.groups:
-            with self._growing:  # a mask is whole before ``self.groups`` says it reaches
-                if groups > self.groups:
-                    self._grow(max(groups, 2 * self.groups, 512))
+        self.reach(groups)
         check = 0
         for j, mask in enumerate(self.masks):
             check |= ((value & mask).bit_count() & 1) << j
         return check
 
-    def _grow(self, groups: int) -> None:
+    def _grow(self, size: int) -> None:
         rows: list[list[str]] = [[] for _ in range(30)]
         columns = self._columns
-        for _ in range(self.groups, groups):
+        for _ in range(self.size, size):
             for column in columns:
                 for j in range(30):
                     rows[j].append("1" if column >> j & 1 else "0")
             columns = [((c & 0x1FFFFFF) << 5) ^ _POLYMOD[c >> 25] for c in columns]
-        start = self.groups * 5
+        start = self.size * 5
         for j, row in enumerate(rows):
             self.masks[j] |= int("".join(reversed(row)), 2) << start
-        self._columns, self.groups = columns, groups
+        self._columns, self.size = columns, size
 
 
 _CHECKSUM = _Checksum()
@@ -128,47 +141,43 @@ class _Bits:
         return (self.value << pad).to_bytes((self.bits + pad) // 8, "big")
 
 
-class _Groups:
+class _Groups(_Tables):
     """5-bit groups as bech32 text, all of it in C: each group is moved into a byte of its own
     by a few masked shifts of the whole integer (group ``i`` moves 3 bits for every group below
     it, ``3 * i``, taken one bit of ``i`` per stage), then ``bytes.translate`` maps the bytes to
     characters. 2.5 µs for an invoice's 420 groups, where a Python step per pair of groups took
-    20 µs. The masks serve every count up to theirs; they grow (doubling) for a longer one.
+    20 µs. The masks serve every count up to theirs.
     """
 
     def __init__(self) -> None:
-        self.capacity = 0
+        super().__init__()
         self.stages: tuple[tuple[int, int, int], ...] = ()  # (keep, move, shift) each
-        self._growing = Lock()
 
     def text(self, value: int, count: int) -> str:
         """The ``count`` groups packed in ``value`` (the first the highest) as characters."""
-        if count > self.capacity:
-            with self._growing:  # stages are whole before ``capacity`` says they reach
-                if count > self.capacity:
-                    self._grow(max(count, 2 * self.capacity, 512))
+        self.reach(count)
         for keep, move, shift in self.stages:
             value = (value & keep) | ((value & move) << shift)
         return value.to_bytes(count, "big").translate(_CHARACTERS).decode("ascii")
 
-    def _grow(self, capacity: int) -> None:
-        positions = [5 * i for i in range(capacity)]  # where each group's lowest bit is now
-        width = 8 * capacity
+    def _grow(self, size: int) -> None:
+        positions = [5 * i for i in range(size)]  # where each group's lowest bit is now
+        width = 8 * size
         every = (1 << width) - 1
         stages = []
-        for j in reversed(range((capacity - 1).bit_length())):
+        for j in reversed(range((size - 1).bit_length())):
             moved = bytearray(width // 8)
-            for i in range(capacity):
+            for i in range(size):
                 if i >> j & 1:
                     for bit in range(positions[i], positions[i] + 5):
                         moved[bit >> 3] |= 1 << (bit & 7)
                     positions[i] += 3 << j
             move = int.from_bytes(moved, "little")
             stages.append((every ^ move, move, 3 << j))
-        self.stages, self.capacity = tuple(stages), capacity
+        self.stages, self.size = tuple(stages), size
 
 
-_CHARACTERS = bytes(ord(CHARSET[i]) if i < 32 else 0 for i in range(256))  # a group's character
+_CHARACTERS = bytes.maketrans(bytes(range(32)), CHARSET.encode())  # a group's value -> character
 _GROUPS = _Groups()
 
 

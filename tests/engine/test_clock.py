@@ -121,3 +121,12 @@ def test_the_clock_stops_short_of_the_year_10000() -> None:
     with pytest.raises(ClockError, match="year 9999"):
         clock.move_to(datetime(9999, 6, 1, tzinfo=UTC))
     assert clock.now() == START
+
+
+def test_one_instant_is_one_float_so_orders_made_in_it_share_it() -> None:
+    clock = Clock("virtual", start=datetime(2026, 1, 1, tzinfo=UTC))
+    first, again = clock.timestamp(), clock.timestamp()
+    assert first is again  # 100,000 orders of a frozen clock hold one float, not 100,000
+    clock.advance(1.5)
+    later = clock.timestamp()
+    assert later == first + 1.5 and later is clock.timestamp() and later is not first
