@@ -11,7 +11,10 @@ parser, so that:
 - a reset is a real one: the socket is closed with an RST, nothing written;
 - the simulated APIs are answered on the event loop itself, one after another, with no thread
   handing over (the pipeline holds the GIL either way); control calls, which may post
-  callbacks to slow receivers or run a day of events, go to a small thread pool.
+  callbacks to slow receivers or run a day of events, go to a small thread pool;
+- an invoice's signature is made on the machine's other core, by a worker process
+  (:mod:`mock_server.lightning.signer`): the order's answer waits for it as a held request
+  waits (:class:`~mock_server.spec.api.Later`), and other requests are answered meanwhile.
 
 A server a team or a CI farm shares keeps to :class:`ServerLimits`: at most
 ``connection_limit`` connections (one more is closed at once), a connection with nothing in
@@ -43,6 +46,8 @@ import httptools
 
 from mock_server.engine.simulation import MAX_WAIT_WALL_SECONDS
 from mock_server.heap import Heap
+from mock_server.lightning.signer import Signer
+from mock_server.spec.api import Later
 from mock_server.spec.pipeline import Served, encode
 from mock_server.spec.request import parsed_request
 
@@ -310,6 +315,7 @@ class Server:
         self._date = (0, "")
         self.heap = heap  # `serve` keeps the collector off long-lived state; tests do not
         self.last_request = time.monotonic()
+        self.signer: Signer | None = None  # invoices signed by a worker process, while serving
 
     @property
     def effective_port(self) -> int:
@@ -326,6 +332,7 @@ class Server:
 
     async def _serve(self) -> None:
         self._stopping = asyncio.Event()
+        self.signer = await Signer.start(self.loop)
         server = await self.loop.create_server(lambda: _Connection(self), sock=self.sock)
         sweeping = self.loop.create_task(self._sweep())
         if self.heap is not None:
@@ -333,6 +340,8 @@ class Server:
         try:
             await self._stopping.wait()
         finally:
+            if self.signer is not None:
+                self.signer.close()
             if self.heap is not None:
                 self.heap.stop()
             sweeping.cancel()
@@ -394,25 +403,55 @@ class Server:
             done.add_done_callback(lambda f: self._finish(connection, message, f))
             return
         context = contextvars.copy_context()  # a held request keeps its scenario to itself
-        steps = self.pipeline.steps(request)
+        self._advance(connection, message, self.pipeline.steps(request), context, None)
+
+    def _advance(
+        self,
+        connection: _Connection,
+        message: _Message,
+        steps: Generator[Hold | Later, bool, Served],
+        context: contextvars.Context,
+        value: bool | None,
+    ) -> None:
+        """Take a request's pipeline on from here: to its answer, or to what it waits for. A
+        wait on work done elsewhere (:class:`Later`) comes back here when the work is done; a
+        wait on the clock is a task."""
+        waited = connection.busy
         try:
-            hold = context.run(steps.send, None)
+            step = context.run(steps.send, value)
         except StopIteration as done:
+            connection.busy = False
             connection.answer(message, done.value)
+            if waited:
+                connection.serve_queue()
+            return
+        except Exception:  # the pipeline answers every error itself: this is a bug here
+            log.exception("serving a request failed")
+            connection.busy = False
+            connection.reset()
             return
         connection.busy = True
-        task = self.loop.create_task(self._held(steps, hold), context=context)
+        if isinstance(step, Later):
+            step.work.add_done_callback(
+                lambda _: self._advance(connection, message, steps, context, True)
+            )
+            return
+        task = self.loop.create_task(self._held(steps, step), context=context)
         task.add_done_callback(lambda f: self._finish(connection, message, f))
 
-    async def _held(self, steps: Generator[Hold, bool, Served], hold: Hold) -> Served:
+    async def _held(self, steps: Generator[Hold | Later, bool, Served], hold: Hold) -> Served:
+        step: Hold | Later = hold
         while True:
-            released = await self._wait(hold)
+            released = await self._wait(step)
             try:
-                hold = steps.send(released)
+                step = steps.send(released)
             except StopIteration as done:
                 return done.value
 
-    async def _wait(self, hold: Hold) -> bool:
+    async def _wait(self, hold: Hold | Later) -> bool:
+        if isinstance(hold, Later):
+            await hold.work  # never fails: a worker that dies answers None
+            return True
         if hold.seconds <= 0:
             return True
         future: asyncio.Future[bool] = self.loop.create_future()

@@ -10,6 +10,7 @@ Invoices that stay OPEN past their expiry are CANCELED by an event on the clock.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 from collections import OrderedDict
@@ -22,7 +23,8 @@ from mock_server.engine.persistence import Latest, Rows, Shared
 from mock_server.engine.store import Backend
 from mock_server.lightning.decoder import PayreqError, decode_payreq
 from mock_server.lightning.invoices import HoldInvoice, InvoiceState, InvoiceStateError
-from mock_server.lightning.payreq import Features, encode_payreq
+from mock_server.lightning.payreq import Features, Unsigned, unsigned_payreq
+from mock_server.lightning.signer import Signer
 
 if TYPE_CHECKING:
     from mock_server.engine.simulation import Simulation
@@ -45,9 +47,14 @@ class LightningNode(Backend):
         super().__init__(sim)
         self.invoices: dict[str, HoldInvoice] = {}
         secret = hashlib.sha256(f"sms-mock lightning node {sim.seed}".encode()).digest()
+        self._secret = secret
         self._key = PrivateKey(secret)
         self.pubkey = self._key.public_key.format(compressed=True).hex()
         self._recent: OrderedDict[str, str] = OrderedDict()  # payment hash -> payment request
+        # payment hash -> the request's fields and its signature being made by a worker
+        self._signing: OrderedDict[str, tuple[Unsigned, asyncio.Future[bytes | None]]] = (
+            OrderedDict()
+        )
         self._cache_lock = threading.Lock()
         self._shared = Shared()
         self._same_second = Latest(0)  # one int for the invoices of one second (32 B each)
@@ -93,21 +100,54 @@ class LightningNode(Backend):
             hold=hold,
             issuer=self,
         )
-        self.payreq(invoice)  # made now, as a real node does, and answered from the cache
         self.invoices[payment_hash] = invoice
         self.changed("invoices", payment_hash)
         self.sim.scheduler.schedule(invoice.expires_at, "lightning.expire", payment_hash)
         return invoice
 
+    def signing(self, invoice: HoldInvoice) -> asyncio.Future[bytes | None] | None:
+        """Start the signature of a new invoice's payment request on the signing worker of
+        this thread's event loop: the signature to wait for, or None when there is none here
+        (:meth:`payreq` signs in the server then)."""
+        signer = Signer.of_this_thread()
+        if signer is None:
+            return None
+        unsigned = self._unsigned(invoice)
+        signature = signer.sign(self._secret, hashlib.sha256(unsigned.message).digest())
+        if signature is None:
+            return None
+        with self._cache_lock:
+            self._signing[invoice.payment_hash] = (unsigned, signature)
+            while len(self._signing) > RECENT_PAYREQS:  # never asked for: made again if asked
+                self._signing.popitem(last=False)
+        return signature
+
     def payreq(self, invoice: HoldInvoice) -> str:
         """The signed BOLT11 payment request of one of this node's invoices: the recent ones
-        from a cache, older ones made again (the same string: signatures are deterministic)."""
+        from a cache or from the signing worker, older ones made again (the same string:
+        signatures are deterministic)."""
+        payment_hash = invoice.payment_hash
         with self._cache_lock:
-            cached = self._recent.get(invoice.payment_hash)
+            cached = self._recent.get(payment_hash)
+            signing = self._signing.pop(payment_hash, None) if cached is None else None
         if cached is not None:
             return cached
-        made = encode_payreq(
-            self._key,
+        signature = None
+        if signing is not None:
+            unsigned, work = signing
+            if work.done() and not work.cancelled():
+                signature = work.result()
+        else:
+            unsigned = self._unsigned(invoice)
+        made = unsigned.signed(signature or self._key.sign_recoverable(unsigned.message))
+        with self._cache_lock:
+            self._recent[payment_hash] = made
+            while len(self._recent) > RECENT_PAYREQS:
+                self._recent.popitem(last=False)
+        return made
+
+    def _unsigned(self, invoice: HoldInvoice) -> Unsigned:
+        return unsigned_payreq(
             network=invoice.network,
             amount_msat=invoice.amount_sat * 1000,
             timestamp=invoice.created_at,
@@ -118,11 +158,6 @@ class LightningNode(Backend):
             payment_secret=invoice.secret,
             features=FEATURES,
         )
-        with self._cache_lock:
-            self._recent[invoice.payment_hash] = made
-            while len(self._recent) > RECENT_PAYREQS:
-                self._recent.popitem(last=False)
-        return made
 
     def _expire(self, payment_hash: str) -> None:
         invoice = self.invoices.get(payment_hash)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from threading import Lock
+from typing import Any
 
 from coincurve import PrivateKey
 
@@ -213,8 +214,25 @@ def bech32(hrp: str, value: int, bits: int) -> str:
     return hrp + "1" + _GROUPS.text(value << 30 | check, bits // 5 + 6)
 
 
-def encode_payreq(
-    key: PrivateKey,
+@dataclass(frozen=True)
+class Unsigned:
+    """A payment request but for its signature; the node key signs the sha256 of
+    ``message``."""
+
+    hrp: str
+    data: _Bits
+
+    @property
+    def message(self) -> bytes:
+        return self.hrp.encode() + self.data.to_bytes()
+
+    def signed(self, signature: bytes) -> str:
+        """The payment request with its 65-byte signature (r, s, the recovery id)."""
+        data = self.data
+        return bech32(self.hrp, data.value << 520 | int.from_bytes(signature), data.bits + 520)
+
+
+def unsigned_payreq(
     *,
     network: str,
     amount_msat: int,
@@ -225,8 +243,8 @@ def encode_payreq(
     expiry: int,
     payment_secret: bytes,
     features: Features,
-) -> str:
-    """The signed BOLT11 payment request of one invoice."""
+) -> Unsigned:
+    """One invoice's fields as BOLT11 writes them, ready to be signed."""
     hrp = "ln" + network + (amount_text(amount_msat) if amount_msat else "")
     data = _Bits()
     data.add(timestamp, 35)
@@ -236,6 +254,11 @@ def encode_payreq(
     data.tagged_int(EXPIRY, expiry)
     data.tagged_bytes(PAYMENT_SECRET, payment_secret)
     data.tagged(FEATURES, features.value, features.length)
-    signature = key.sign_recoverable(hrp.encode() + data.to_bytes())  # sha256, then signed
-    data.add(int.from_bytes(signature, "big"), len(signature) * 8)
-    return bech32(hrp, data.value, data.bits)
+    return Unsigned(hrp, data)
+
+
+def encode_payreq(key: PrivateKey, **fields: Any) -> str:
+    """The signed BOLT11 payment request of one invoice (``fields`` as
+    :func:`unsigned_payreq`'s)."""
+    unsigned = unsigned_payreq(**fields)
+    return unsigned.signed(key.sign_recoverable(unsigned.message))  # sha256, then signed

@@ -2,7 +2,8 @@
 
 An API is an :class:`ApiDefinition`: its description, its handlers by ``operationId``, its error
 envelope, its state, and the hooks the pipeline calls in order (credentials, rate limit). A
-handler takes an :class:`ApiRequest` (validated) and answers a :class:`Reply`.
+handler takes an :class:`ApiRequest` (validated) and answers a :class:`Reply`, or a
+:class:`Later` one when part of it is being made elsewhere.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from mock_server.spec.document import Operation, SpecDocument
 
 if TYPE_CHECKING:
+    import asyncio
+
     from mock_server.engine.errors import SimulatorError
     from mock_server.engine.simulation import Simulation
     from mock_server.engine.store import Backend
@@ -49,7 +52,21 @@ class ApiRequest:
         return Reply(self.operation.example(status, name), status)
 
 
-Handler = Callable[[ApiRequest], Reply]
+@dataclass(frozen=True)
+class Later:
+    """An answer waiting on work done elsewhere (an invoice's signature, by a worker process):
+    the event loop answers other requests until ``work`` is done, then ``finish`` makes the
+    reply. ``finish`` makes it whether or not the work is there (it does that work itself when
+    not), so a thread that serves the request blocking need not wait for it."""
+
+    work: asyncio.Future[Any]
+    finish: Callable[[], Reply]
+
+    def wait(self) -> bool:
+        return True
+
+
+Handler = Callable[[ApiRequest], "Reply | Later"]
 ErrorRenderer = Callable[["SimulatorError", Operation | None], Reply]
 # What the dashboard shows of an API in one world: {"orders": [...], "order_count", "accounts"},
 # the newest orders first, at most the given number (see mock_server/control/overview.py).

@@ -47,6 +47,7 @@ from mock_server.spec.api import (
     BindingError,
     CredentialCheck,
     Handler,
+    Later,
     Reply,
     check_binding,
 )
@@ -164,12 +165,13 @@ class Pipeline:
         except StopIteration as done:
             return done.value
 
-    def steps(self, request: HttpRequest) -> Generator[Hold, bool, Served]:
+    def steps(self, request: HttpRequest) -> Generator[Hold | Later, bool, Served]:
         """Serve one request, in DESIGN's order; each step is one method below.
 
         Where a fault holds the request on the clock, this yields a :class:`Hold` and goes on
         once its driver sends whether the clock got there: :meth:`handle` blocks a thread,
-        the server's event loop awaits (:mod:`mock_server.serving`).
+        the server's event loop awaits (:mod:`mock_server.serving`). Where the handler's answer
+        waits on work done elsewhere, this yields the :class:`Later` the same way.
         """
         started = time.perf_counter()
         api = self.api_for_path(request.path)  # whose envelope answers, whatever happens
@@ -203,7 +205,7 @@ class Pipeline:
                         api.rate_limit, sim, backend, credentials, request
                     )
                     parsed = self.validate(bound, route.args, request)  # 7. validation
-                    reply = bound.handler(  # 8. handler
+                    answer = bound.handler(  # 8. handler
                         ApiRequest(
                             operation=bound.op,
                             path=parsed.path,
@@ -216,7 +218,10 @@ class Pipeline:
                             worlds=self.worlds,
                         )
                     )
-                    reply = self.fault_after_handler(fault, reply)
+                    if isinstance(answer, Later):  # the loop serves others meanwhile
+                        yield answer
+                        answer = answer.finish()
+                    reply = self.fault_after_handler(fault, answer)
         except SimulatorError as error:
             reply = api.render_error(error, bound.op)
             checked = checked and not error.deliberate

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from mock_server.apis.sms4sats.catalog import AUTO_SELECT_CC, COUNTRIES
 from mock_server.apis.sms4sats.models import Sms4satsBackend
 from mock_server.apis.sms4sats.orders import Order
-from mock_server.spec.api import ApiRequest, Reply
+from mock_server.spec.api import ApiRequest, Later, Reply
 
 if TYPE_CHECKING:
     from mock_server.engine.simulation import Simulation
@@ -30,9 +30,18 @@ def _backend(req: ApiRequest) -> Sms4satsBackend:
     return req.backend
 
 
-def _created(order: Order) -> Reply:
-    payreq = order.invoice.payreq if order.invoice is not None else "paid"
-    return Reply({"status": "OK", "orderId": order.order_id, "payreq": payreq})
+def _created(req: ApiRequest, order: Order) -> Reply | Later:
+    """The new order's id and its invoice's payment request, which the answer waits for while
+    a worker process signs it (the server answers others meanwhile)."""
+    invoice = order.invoice
+    if invoice is None:  # paid from the balance
+        return Reply({"status": "OK", "orderId": order.order_id, "payreq": "paid"})
+
+    def answer() -> Reply:
+        return Reply({"status": "OK", "orderId": order.order_id, "payreq": invoice.payreq})
+
+    signing = _backend(req).node.signing(invoice)
+    return answer() if signing is None else Later(signing, answer)
 
 
 def get_availability(req: ApiRequest) -> Reply:
@@ -97,7 +106,7 @@ def get_rental_countries(req: ApiRequest) -> Reply:
     )
 
 
-def create_order(req: ApiRequest) -> Reply:
+def create_order(req: ApiRequest) -> Reply | Later:
     body = req.body
     order = _backend(req).create_receive_order(
         body["country"],
@@ -108,7 +117,7 @@ def create_order(req: ApiRequest) -> Reply:
         realphone=body.get("realphone", False),
         ref=body.get("ref"),
     )
-    return _created(order)
+    return _created(req, order)
 
 
 def get_order_status(req: ApiRequest) -> Reply:
@@ -121,15 +130,15 @@ def cancel_order(req: ApiRequest) -> Reply:
     return Reply({"status": "OK"})
 
 
-def create_send_order(req: ApiRequest) -> Reply:
+def create_send_order(req: ApiRequest) -> Reply | Later:
     return _send(req, "send", req.body["phone"])
 
 
-def create_email_send_order(req: ApiRequest) -> Reply:
+def create_email_send_order(req: ApiRequest) -> Reply | Later:
     return _send(req, "email", req.body["address"])
 
 
-def _send(req: ApiRequest, kind: str, destination: str) -> Reply:
+def _send(req: ApiRequest, kind: str, destination: str) -> Reply | Later:
     body = req.body
     order = _backend(req).create_send_order(
         kind,  # type: ignore[arg-type]
@@ -140,12 +149,12 @@ def _send(req: ApiRequest, kind: str, destination: str) -> Reply:
         webhook_url=body.get("webhookUrl"),
         ref=body.get("ref"),
     )
-    return _created(order)
+    return _created(req, order)
 
 
-def create_fund_order(req: ApiRequest) -> Reply:
+def create_fund_order(req: ApiRequest) -> Reply | Later:
     amount = int(req.body["amount"])  # validated as an integer: 27398.0 is 27398 sats
-    return _created(_backend(req).create_fund_order(req.credentials[API_KEY], amount))
+    return _created(req, _backend(req).create_fund_order(req.credentials[API_KEY], amount))
 
 
 def get_balance(req: ApiRequest) -> Reply:

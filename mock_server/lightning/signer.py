@@ -1,0 +1,139 @@
+"""Invoices signed on the machine's other core, by a worker process that only signs.
+
+Under load the server's one thread is the limit (the simulator's state lives in one process),
+and an invoice's signature is about 50 µs of a busy server's order. The event loop hands each
+signature to a worker process through a socket pair as soon as it is asked for, and answers other
+requests meanwhile; an answer that needs its invoice waits for the signature the way a held
+request waits for the clock (:class:`mock_server.spec.api.Later`). Writing each request at once,
+and the worker each signature at once, measured faster than gathering a turn of the loop's into
+one write: the worker signs the first while the loop reads the next, and no answer waits for a
+batch's last signature.
+A signer thread was measured slower than signing inline: handing each order to a thread and back
+costs more than the signature (docs/performance.md).
+
+Where there is no worker (off the loop's thread, not started yet, stopped, or dead), the caller
+signs in-process: the same bytes, as secp256k1 signatures are deterministic (RFC 6979).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import subprocess
+import sys
+import threading
+from collections import deque
+from pathlib import Path
+
+from mock_server.lightning import signer_worker
+
+log = logging.getLogger(__name__)
+SIGNATURE = 65  # r, s and the recovery id
+MAX_UNREAD = 64 * 1024  # requests the worker has not read (1,024): sign in the server beyond
+_SIGNERS: dict[int, Signer] = {}  # by the thread of the event loop each serves
+
+
+class Signer(asyncio.Protocol):
+    """The event loop's end of one signing worker."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self._thread = threading.get_ident()
+        self._transport: asyncio.Transport | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._waiting: deque[asyncio.Future[bytes | None]] = deque()
+        self._incoming = b""
+
+    @classmethod
+    async def start(cls, loop: asyncio.AbstractEventLoop) -> Signer | None:
+        """A worker for this thread's event loop, or None (and a warning) when none starts."""
+        import coincurve
+
+        ours, theirs = socket.socketpair()
+        signer = cls(loop)
+        try:
+            with theirs:
+                signer._process = subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-I",  # nothing from the environment, the working directory or the user
+                        signer_worker.__file__,
+                        str(Path(coincurve.__file__).parent.parent),
+                    ],
+                    stdin=theirs,
+                    stdout=subprocess.DEVNULL,
+                    close_fds=True,
+                )
+            await loop.create_unix_connection(lambda: signer, sock=ours)
+        except (OSError, subprocess.SubprocessError) as error:
+            log.warning("no signing worker (%s): invoices are signed in the server", error)
+            ours.close()
+            signer.close()
+            return None
+        _SIGNERS[signer._thread] = signer
+        return signer
+
+    @staticmethod
+    def of_this_thread() -> Signer | None:
+        """The worker of the event loop running on this thread, if it has one."""
+        return _SIGNERS.get(threading.get_ident())
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def sign(self, secret: bytes, digest: bytes) -> asyncio.Future[bytes | None] | None:
+        """The recoverable signature of the sha256 ``digest`` by the key ``secret``, to come;
+        None when it cannot be asked for here. The future's result is None if the worker dies
+        first (sign in-process then)."""
+        if self._transport is None or threading.get_ident() != self._thread:
+            return None
+        if self._transport.get_write_buffer_size() > MAX_UNREAD:  # it has stopped reading
+            return None
+        future: asyncio.Future[bytes | None] = self.loop.create_future()
+        self._transport.write(secret + digest)
+        self._waiting.append(future)
+        return future
+
+    # -- the socket ----------------------------------------------------------------------
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        incoming = self._incoming + data if self._incoming else data
+        whole = len(incoming) - len(incoming) % SIGNATURE
+        waiting = self._waiting
+        for start in range(0, whole, SIGNATURE):
+            future = waiting.popleft()
+            if not future.done():
+                future.set_result(incoming[start : start + SIGNATURE])
+        self._incoming = incoming[whole:]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if _SIGNERS.get(self._thread) is self:
+            del _SIGNERS[self._thread]
+        if self._transport is not None:  # not closed by us: it died
+            log.warning("the signing worker stopped: invoices are signed in the server")
+        self._transport = None
+        while self._waiting:
+            future = self._waiting.popleft()
+            if not future.done():
+                future.set_result(None)
+
+    def close(self) -> None:
+        """Stop the worker and wait for it (a server that dies leaves it its socket's end of
+        file, which ends it as well)."""
+        if _SIGNERS.get(self._thread) is self:
+            del _SIGNERS[self._thread]
+        transport, self._transport = self._transport, None
+        if transport is not None:
+            transport.abort()
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
