@@ -124,6 +124,8 @@ class _Connection(asyncio.Protocol):
         self._size = 0
         self._header_bytes = 0
         self._too_large = False
+        self._outgoing: list[bytes] = []  # answered, written when this turn of the loop ends
+        self._close_after = False  # close once what is outgoing is written
 
     # -- the transport -------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -200,7 +202,7 @@ class _Connection(asyncio.Protocol):
             n.lower() == b"expect" and v.lower() == b"100-continue" for n, v in self._headers
         )
         if expects and not self._too_large and self.transport is not None:
-            self.transport.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+            self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
 
     def on_body(self, body: bytes) -> None:
         if self._too_large:
@@ -247,16 +249,37 @@ class _Connection(asyncio.Protocol):
             self.reset()
             return
         closing = not message.keep_alive or message.too_large
-        transport.write(self.server.response_bytes(message, served, closing))
+        self.send(self.server.response_bytes(message, served, closing))
         if closing:
             self.closed = True
             self.queue.clear()
+            self._close_after = True
+
+    def send(self, data: bytes) -> None:
+        """Write ``data`` when this turn of the loop ends, with every other answer it made:
+        a client woken once for several answers costs the server less than once for each."""
+        if not self._outgoing:
+            self.server.outbox.append(self)
+            if len(self.server.outbox) == 1:
+                self.server.loop.call_soon(self.server.flush)
+        self._outgoing.append(data)
+
+    def flush(self) -> None:
+        """Write what is outgoing now (and close, when that was the answer)."""
+        outgoing, self._outgoing = self._outgoing, []
+        transport = self.transport
+        if transport is None:
+            return
+        if outgoing:
+            transport.write(outgoing[0] if len(outgoing) == 1 else b"".join(outgoing))
+        if self._close_after:
             transport.close()
 
     def hang_up(self) -> None:
         """Close the connection (a FIN): idle too long, or a request trickling in too slowly."""
         self.closed = True
         self.queue.clear()
+        self.flush()
         if self.transport is not None:
             self.transport.close()
 
@@ -265,6 +288,7 @@ class _Connection(asyncio.Protocol):
         transport = self.transport
         self.closed = True
         self.queue.clear()
+        self.flush()  # the answers before it are written first
         if transport is None:
             return
         sock = transport.get_extra_info("socket")
@@ -285,8 +309,8 @@ class _Connection(asyncio.Protocol):
         )
         self.closed = True
         self.queue.clear()
-        transport.write(head.encode("latin-1") + body)
-        transport.close()
+        self.send(head.encode("latin-1") + body)
+        self._close_after = True
 
 
 class Server:
@@ -306,6 +330,7 @@ class Server:
         self.max_body_bytes = edge.max_body_bytes
         self.limits = limits
         self.connections: set[_Connection] = set()
+        self.outbox: list[_Connection] = []  # connections with answers to write this turn
         self.loop = _new_loop()
         self.control = ThreadPoolExecutor(max(1, threads), thread_name_prefix="sms-mock-control")
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -494,6 +519,12 @@ class Server:
             lines.append("Connection: keep-alive")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         return head if message.method == "HEAD" else head + body
+
+    def flush(self) -> None:
+        """Write every answer this turn of the loop made (see :meth:`_Connection.send`)."""
+        outbox, self.outbox = self.outbox, []
+        for connection in outbox:
+            connection.flush()
 
     def _http_date(self) -> str:
         now = int(time.time())

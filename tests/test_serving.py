@@ -112,6 +112,21 @@ def test_pipelined_requests_are_answered_in_order_even_around_a_held_one() -> No
         assert "receive" not in json.loads(answers[1][2])  # the countries, second, as sent
 
 
+def test_answers_of_one_turn_are_written_in_order_before_a_close() -> None:
+    """Answers are written when a turn of the loop ends, several at once: pipelined ones still
+    arrive whole and in order, and the close the last one asked for comes after them."""
+    close = b"GET /getCountries HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with _fault_server() as faulty, _connect(faulty.base) as sock:
+        sock.sendall(PRICE + PRICE + close)
+        buffer = bytearray()
+        answers = [_read_response(sock, buffer) for _ in range(3)]
+        assert [a[0] for a in answers] == [200, 200, 200]
+        assert json.loads(answers[1][2])["receive"] == "3000"
+        assert "receive" not in json.loads(answers[2][2])  # the countries, last
+        assert answers[2][1]["connection"] == "close"
+        assert bytes(buffer) == b"" and sock.recv(1024) == b""  # then closed
+
+
 def test_keep_alive_head_and_http_1_0() -> None:
     with _fault_server() as faulty, _connect(faulty.base) as sock:
         buffer = bytearray()
