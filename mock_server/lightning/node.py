@@ -51,10 +51,8 @@ class LightningNode(Backend):
         self._key = PrivateKey(secret)
         self.pubkey = self._key.public_key.format(compressed=True).hex()
         self._recent: OrderedDict[str, str] = OrderedDict()  # payment hash -> payment request
-        # payment hash -> the request's fields and its signature being made by a worker
-        self._signing: OrderedDict[str, tuple[Unsigned, asyncio.Future[bytes | None]]] = (
-            OrderedDict()
-        )
+        # payment hash -> its payment request, being signed by a worker
+        self._signing: OrderedDict[str, asyncio.Future[str | None]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._shared = Shared()
         self._same_second = Latest(0)  # one int for the invoices of one second (32 B each)
@@ -105,22 +103,21 @@ class LightningNode(Backend):
         self.sim.scheduler.schedule(invoice.expires_at, "lightning.expire", payment_hash)
         return invoice
 
-    def signing(self, invoice: HoldInvoice) -> asyncio.Future[bytes | None] | None:
-        """Start the signature of a new invoice's payment request on the signing worker of
-        this thread's event loop: the signature to wait for, or None when there is none here
-        (:meth:`payreq` signs in the server then)."""
+    def signing(self, invoice: HoldInvoice) -> asyncio.Future[str | None] | None:
+        """Have the signing worker of this thread's event loop sign a new invoice's payment
+        request: what to wait for, or None when there is no worker here (:meth:`payreq` signs
+        in the server then)."""
         signer = Signer.of_this_thread()
         if signer is None:
             return None
-        unsigned = self._unsigned(invoice)
-        signature = signer.sign(self._secret, hashlib.sha256(unsigned.message).digest())
-        if signature is None:
+        made = signer.payreq(self._secret, self._unsigned(invoice))
+        if made is None:
             return None
         with self._cache_lock:
-            self._signing[invoice.payment_hash] = (unsigned, signature)
+            self._signing[invoice.payment_hash] = made
             while len(self._signing) > RECENT_PAYREQS:  # never asked for: made again if asked
                 self._signing.popitem(last=False)
-        return signature
+        return made
 
     def payreq(self, invoice: HoldInvoice) -> str:
         """The signed BOLT11 payment request of one of this node's invoices: the recent ones
@@ -132,14 +129,12 @@ class LightningNode(Backend):
             signing = self._signing.pop(payment_hash, None) if cached is None else None
         if cached is not None:
             return cached
-        signature = None
-        if signing is not None:
-            unsigned, work = signing
-            if work.done() and not work.cancelled():
-                signature = work.result()
-        else:
+        made = None
+        if signing is not None and signing.done() and not signing.cancelled():
+            made = signing.result()  # None: the worker died first
+        if made is None:
             unsigned = self._unsigned(invoice)
-        made = unsigned.signed(signature or self._key.sign_recoverable(unsigned.message))
+            made = unsigned.signed(self._key.sign_recoverable(unsigned.message))
         with self._cache_lock:
             self._recent[payment_hash] = made
             while len(self._recent) > RECENT_PAYREQS:

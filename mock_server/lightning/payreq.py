@@ -16,10 +16,9 @@ and features (9).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from threading import Lock
-from typing import Any
+from typing import Any, NamedTuple
 
 from coincurve import PrivateKey
 
@@ -102,8 +101,7 @@ PAYMENT_HASH, DESCRIPTION, MIN_FINAL_CLTV, EXPIRY, PAYMENT_SECRET, FEATURES = ma
 )
 
 
-@dataclass(frozen=True)
-class Features:
+class Features(NamedTuple):
     """A feature vector as BOLT11 writes it: its bits, big-endian, and how many there are."""
 
     value: int
@@ -214,8 +212,7 @@ def bech32(hrp: str, value: int, bits: int) -> str:
     return hrp + "1" + _GROUPS.text(value << 30 | check, bits // 5 + 6)
 
 
-@dataclass(frozen=True)
-class Unsigned:
+class Unsigned(NamedTuple):
     """A payment request but for its signature; the node key signs the sha256 of
     ``message``."""
 
@@ -224,7 +221,16 @@ class Unsigned:
 
     @property
     def message(self) -> bytes:
+        """What is signed: the human-readable part, then the data zero-padded to bytes."""
         return self.hrp.encode() + self.data.to_bytes()
+
+    @classmethod
+    def of_message(cls, message: bytes, hrp_size: int, bits: int) -> Unsigned:
+        """The payment request whose :attr:`message` this is (its hrp ``hrp_size`` bytes long,
+        its data ``bits`` long)."""
+        data = _Bits()
+        data.add(int.from_bytes(message[hrp_size:], "big") >> (-bits % 8), bits)
+        return cls(message[:hrp_size].decode("ascii"), data)
 
     def signed(self, signature: bytes) -> str:
         """The payment request with its 65-byte signature (r, s, the recovery id)."""

@@ -1,18 +1,16 @@
-"""Invoices signed on the machine's other core, by a worker process that only signs.
+"""Payment requests signed on the machine's other core, by a worker process.
 
 Under load the server's one thread is the limit (the simulator's state lives in one process),
-and an invoice's signature is about 50 µs of a busy server's order. The event loop hands each
-signature to a worker process through a socket pair as soon as it is asked for, and answers other
-requests meanwhile; an answer that needs its invoice waits for the signature the way a held
-request waits for the clock (:class:`mock_server.spec.api.Later`). Writing each request at once,
-and the worker each signature at once, measured faster than gathering a turn of the loop's into
-one write: the worker signs the first while the loop reads the next, and no answer waits for a
-batch's last signature.
-A signer thread was measured slower than signing inline: handing each order to a thread and back
-costs more than the signature (docs/performance.md).
+and an invoice's signature and text are about 60 µs of a busy server's order. The event loop
+sends what is to be signed to a worker process through a socket pair (the requests of one turn
+of the loop in one write) and answers other requests meanwhile; the worker signs, writes the
+payment request's text and sends each back as soon as it is made. An answer that needs its
+invoice waits for it the way a held request waits for the clock
+(:class:`mock_server.spec.api.Later`). A signer thread was measured slower than signing inline:
+handing each order to a thread and back costs more than the signature (docs/performance.md).
 
 Where there is no worker (off the loop's thread, not started yet, stopped, or dead), the caller
-signs in-process: the same bytes, as secp256k1 signatures are deterministic (RFC 6979).
+signs in-process: the same text, as secp256k1 signatures are deterministic (RFC 6979).
 """
 
 from __future__ import annotations
@@ -26,11 +24,12 @@ import threading
 from collections import deque
 from pathlib import Path
 
-from mock_server.lightning import signer_worker
+from mock_server.lightning import payreq, signer_worker
+from mock_server.lightning.payreq import Unsigned
+from mock_server.lightning.signer_worker import HEAD
 
 log = logging.getLogger(__name__)
-SIGNATURE = 65  # r, s and the recovery id
-MAX_UNREAD = 64 * 1024  # requests the worker has not read (1,024): sign in the server beyond
+MAX_UNREAD = 256 * 1024  # requests the worker has not read (about 1,000): sign here beyond
 _SIGNERS: dict[int, Signer] = {}  # by the thread of the event loop each serves
 
 
@@ -42,8 +41,9 @@ class Signer(asyncio.Protocol):
         self._thread = threading.get_ident()
         self._transport: asyncio.Transport | None = None
         self._process: subprocess.Popen[bytes] | None = None
-        self._waiting: deque[asyncio.Future[bytes | None]] = deque()
+        self._waiting: deque[asyncio.Future[str | None]] = deque()
         self._incoming = b""
+        self._outgoing = bytearray()
 
     @classmethod
     async def start(cls, loop: asyncio.AbstractEventLoop) -> Signer | None:
@@ -60,6 +60,7 @@ class Signer(asyncio.Protocol):
                         "-I",  # nothing from the environment, the working directory or the user
                         signer_worker.__file__,
                         str(Path(coincurve.__file__).parent.parent),
+                        payreq.__file__,
                     ],
                     stdin=theirs,
                     stdout=subprocess.DEVNULL,
@@ -83,18 +84,28 @@ class Signer(asyncio.Protocol):
     def pid(self) -> int | None:
         return self._process.pid if self._process is not None else None
 
-    def sign(self, secret: bytes, digest: bytes) -> asyncio.Future[bytes | None] | None:
-        """The recoverable signature of the sha256 ``digest`` by the key ``secret``, to come;
-        None when it cannot be asked for here. The future's result is None if the worker dies
-        first (sign in-process then)."""
-        if self._transport is None or threading.get_ident() != self._thread:
+    def payreq(self, secret: bytes, unsigned: Unsigned) -> asyncio.Future[str | None] | None:
+        """The payment request ``unsigned`` signed by the key ``secret``, to come; None when it
+        cannot be asked for here. The future's result is None if the worker dies first (sign
+        in-process then)."""
+        transport = self._transport
+        if transport is None or threading.get_ident() != self._thread:
             return None
-        if self._transport.get_write_buffer_size() > MAX_UNREAD:  # it has stopped reading
-            return None
-        future: asyncio.Future[bytes | None] = self.loop.create_future()
-        self._transport.write(secret + digest)
+        hrp, bits = unsigned.hrp.encode("ascii"), unsigned.data.bits
+        if len(hrp) > 255 or bits > 65535 or transport.get_write_buffer_size() > MAX_UNREAD:
+            return None  # longer than the worker reads; or it has stopped reading
+        future: asyncio.Future[str | None] = self.loop.create_future()
+        if not self._outgoing:
+            self.loop.call_soon(self._flush)  # once this turn of the loop has asked for all
+        self._outgoing += HEAD.pack(secret, len(hrp), bits)
+        self._outgoing += unsigned.message
         self._waiting.append(future)
         return future
+
+    def _flush(self) -> None:
+        if self._transport is not None and self._outgoing:
+            self._transport.write(bytes(self._outgoing))
+        self._outgoing.clear()
 
     # -- the socket ----------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -102,13 +113,16 @@ class Signer(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         incoming = self._incoming + data if self._incoming else data
-        whole = len(incoming) - len(incoming) % SIGNATURE
-        waiting = self._waiting
-        for start in range(0, whole, SIGNATURE):
-            future = waiting.popleft()
+        start = 0
+        while len(incoming) - start >= 2:  # each payment request after its length
+            end = start + 2 + int.from_bytes(incoming[start : start + 2], "big")
+            if end > len(incoming):
+                break
+            future = self._waiting.popleft()
             if not future.done():
-                future.set_result(incoming[start : start + SIGNATURE])
-        self._incoming = incoming[whole:]
+                future.set_result(incoming[start + 2 : end].decode("ascii"))
+            start = end
+        self._incoming = incoming[start:]
 
     def connection_lost(self, exc: Exception | None) -> None:
         if _SIGNERS.get(self._thread) is self:

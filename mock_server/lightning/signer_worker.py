@@ -1,44 +1,64 @@
 """The signing worker's process (run as a script by :mod:`mock_server.lightning.signer`).
 
-It reads requests from the socket it was given as its standard input, each a key's 32-byte
-secret then a 32-byte sha256, and writes back each one's 65-byte recoverable signature, in order,
-each as soon as it is made.
-It imports coincurve and nothing else of the simulator: a fresh interpreter, about 6 MB of its
-own. It ends when the server closes its end (or dies).
+It reads requests from the socket it was given as its standard input: each a node key's 32-byte
+secret, the lengths of a payment request's human-readable part and of its data in bits (``HEAD``),
+then what BOLT11 signs (the human-readable part and the data, zero-padded to whole bytes). For
+each, in order and as soon as it is made, it writes back the signed payment request's text, after
+its length in two bytes. It loads coincurve and the encoder's module (``payreq.py``, by its path)
+and nothing else of the simulator: a fresh interpreter, about 6 MB of its own. It ends when the
+server closes its end (or dies).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import signal
 import socket
+import struct
 import sys
 import time
+from typing import Any
 
-REQUEST = 64  # the secret (32 bytes) and the digest to sign (32)
+HEAD = struct.Struct(">32sBH")  # the key's secret, the hrp's length, the data's length in bits
 SPIN_SECONDS = 0.0002  # see _receive
 MAX_KEYS = 64  # node keys kept parsed; one per world, so a handful
 
 
 def main() -> None:
     sys.path.insert(0, sys.argv[1])  # where coincurve is installed (-I leaves out PYTHONPATH)
-    from coincurve import PrivateKey
-
+    payreq = _module("sms_mock_payreq", sys.argv[2])
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # ^C in a terminal is for the server to handle
     channel = socket.socket(fileno=0)
-    keys: dict[bytes, PrivateKey] = {}
+    keys: dict[bytes, Any] = {}
     pending = b""
     while chunk := _receive(channel):
         pending += chunk
-        whole = len(pending) - len(pending) % REQUEST
-        for start in range(0, whole, REQUEST):
-            secret = pending[start : start + 32]
+        start = 0
+        while len(pending) - start >= HEAD.size:
+            secret, hrp_size, bits = HEAD.unpack_from(pending, start)
+            end = start + HEAD.size + hrp_size + (bits + 7) // 8
+            if end > len(pending):
+                break
             key = keys.get(secret)
             if key is None:
                 if len(keys) >= MAX_KEYS:
                     keys.clear()
-                key = keys[secret] = PrivateKey(secret)
-            channel.sendall(key.sign_recoverable(pending[start + 32 : start + REQUEST], None))
-        pending = pending[whole:]
+                key = keys[secret] = payreq.PrivateKey(secret)
+            message = pending[start + HEAD.size : end]
+            unsigned = payreq.Unsigned.of_message(message, hrp_size, bits)
+            text = unsigned.signed(key.sign_recoverable(message)).encode("ascii")  # sha256'd
+            channel.sendall(len(text).to_bytes(2, "big") + text)
+            start = end
+        pending = pending[start:]
+
+
+def _module(name: str, path: str) -> Any:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # as an import would: its classes name it
+    spec.loader.exec_module(module)
+    return module
 
 
 def _receive(channel: socket.socket) -> bytes:

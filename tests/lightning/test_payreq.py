@@ -69,6 +69,22 @@ def test_the_feature_bits_are_the_librarys() -> None:
     )
 
 
+@settings(max_examples=200, deadline=None)
+@given(invoice=invoices)
+def test_what_is_signed_gives_back_the_payment_request(invoice: dict) -> None:
+    """The signing worker reads a payment request back from what is signed and its lengths."""
+    unsigned = payreq.unsigned_payreq(features=FEATURES, **invoice)
+    hrp_size, bits = len(unsigned.hrp), unsigned.data.bits
+    again = payreq.Unsigned.of_message(unsigned.message, hrp_size, bits)
+    assert (again.hrp, again.data.value, again.data.bits) == (
+        unsigned.hrp,
+        unsigned.data.value,
+        bits,
+    )
+    signature = KEY.sign_recoverable(unsigned.message)
+    assert again.signed(signature) == payreq.encode_payreq(KEY, features=FEATURES, **invoice)
+
+
 @settings(max_examples=300, deadline=None)
 @given(invoice=invoices)
 def test_every_invoice_is_the_librarys_byte_for_byte(invoice: dict) -> None:
