@@ -143,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     anchors.ensure_installed()
     with ExitStack() as stack:
         ours = stack.enter_context(_process(_sms_mock_command(), "sms-mock"))
+        _deepen_wallet(ours)
         order_id = _create_order(ours)
         stubs = _stubs(ours, order_id)
         bases = _start_anchors(stack, stubs)
@@ -160,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {repeat + 1}/{args.repeats} {case.name}", flush=True)
         fresh = {name: {s: median(r) for s, r in by.items()} for name, by in measured.items()}
     with _started(_sms_mock_command(), "sms-mock held") as (ours, process):
+        _deepen_wallet(ours)
         start_memory = _resident_mb(process.pid)
         held_orders = _fill(wrk, ours, args)
         held_memory = _resident_mb(process.pid)
@@ -268,6 +270,20 @@ def _request(base: str, case: Case, path: str) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+
+
+def _deepen_wallet(base: str) -> None:
+    """Give the smsverify account enough dollars for every temporary order of the run (the
+    scenario's $100,000 lasts about 200,000 of them): an order refused for its price is not
+    the request measured."""
+    request = urllib.request.Request(
+        base + "/_mock/smsverify/accounts",
+        data=json.dumps({"api_key": BEARER.split()[-1], "balance": 999_999_999}).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200, response.read()
 
 
 def _create_order(base: str) -> str:
@@ -417,11 +433,13 @@ def _table(
     ]
     for name, by in fresh.items():
         ours, prism, wiremock = by[OURS], by[PRISM], by[WIREMOCK]
+        answered = ours.errors == 0  # figures made of refusals measure something else
         lines.append(
             f"| {name} | {ours.rps / prism.rps:.2f} | {ours.rps / wiremock.rps:.2f}"
-            f" | {ours.p99_ms / prism.p99_ms:.2f} | {_mark(ours.rps >= 2 * prism.rps)}"
-            f" | {_mark(ours.rps >= 0.5 * wiremock.rps)}"
-            f" | {_mark(ours.p99_ms <= prism.p99_ms / 3)} | {ours.errors} |"
+            f" | {ours.p99_ms / prism.p99_ms:.2f}"
+            f" | {_mark(answered and ours.rps >= 2 * prism.rps)}"
+            f" | {_mark(answered and ours.rps >= 0.5 * wiremock.rps)}"
+            f" | {_mark(answered and ours.p99_ms <= prism.p99_ms / 3)} | {ours.errors} |"
         )
     lines += [
         "",
