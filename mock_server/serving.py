@@ -265,10 +265,11 @@ class _Connection(asyncio.Protocol):
         self._outgoing.append(data)
 
     def flush(self) -> None:
-        """Write what is outgoing now (and close, when that was the answer)."""
+        """Write what is outgoing now (and close, when that was the answer); nothing to a
+        connection that went away meanwhile."""
         outgoing, self._outgoing = self._outgoing, []
         transport = self.transport
-        if transport is None:
+        if transport is None or transport.is_closing():
             return
         if outgoing:
             transport.write(outgoing[0] if len(outgoing) == 1 else b"".join(outgoing))

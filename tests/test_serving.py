@@ -3,16 +3,18 @@ HTTP/1.1 is spoken as clients expect (keep-alive, pipelining, HEAD, limits)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from types import SimpleNamespace
 
 import pytest
 import requests
 
 from mock_server.app import create_app, simulation_of
-from mock_server.serving import ServerLimits
+from mock_server.serving import Server, ServerLimits, _Connection
 from mock_server.testing.server import serving
 from tests.support import Faulty
 
@@ -125,6 +127,36 @@ def test_answers_of_one_turn_are_written_in_order_before_a_close() -> None:
         assert "receive" not in json.loads(answers[2][2])  # the countries, last
         assert answers[2][1]["connection"] == "close"
         assert bytes(buffer) == b"" and sock.recv(1024) == b""  # then closed
+
+
+class _Transport:
+    def __init__(self, gone: bool, written: list[bytes]) -> None:
+        self.gone, self.written = gone, written
+
+    def is_closing(self) -> bool:
+        return self.gone
+
+    def write(self, data: bytes) -> None:
+        if self.gone:
+            raise RuntimeError("the transport is closed")
+        self.written.append(data)
+
+
+def test_a_client_gone_before_its_answer_is_written_costs_the_others_nothing() -> None:
+    """The answers of one turn are written together: one to a connection lost meanwhile is
+    dropped, and every other is still written."""
+    written: list[bytes] = []
+    server = SimpleNamespace(outbox=[], loop=asyncio.new_event_loop(), flush=None)
+    try:
+        gone, here = _Connection(server), _Connection(server)  # type: ignore[arg-type]
+        gone.transport = _Transport(True, written)  # type: ignore[assignment]
+        here.transport = _Transport(False, written)  # type: ignore[assignment]
+        gone.send(b"to nobody")
+        here.send(b"answer")
+        Server.flush(server)  # type: ignore[arg-type]
+    finally:
+        server.loop.close()
+    assert written == [b"answer"] and server.outbox == []
 
 
 def test_keep_alive_head_and_http_1_0() -> None:
