@@ -80,10 +80,6 @@ class Signer(asyncio.Protocol):
         """The worker of the event loop running on this thread, if it has one."""
         return _SIGNERS.get(threading.get_ident())
 
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process is not None else None
-
     def payreq(self, secret: bytes, unsigned: Unsigned) -> asyncio.Future[str | None] | None:
         """The payment request ``unsigned`` signed by the key ``secret``, to come; None when it
         cannot be asked for here. The future's result is None if the worker dies first (sign
