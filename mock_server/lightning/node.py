@@ -133,8 +133,7 @@ class LightningNode(Backend):
         if signing is not None and signing.done() and not signing.cancelled():
             made = signing.result()  # None: the worker died first
         if made is None:
-            unsigned = self._unsigned(invoice)
-            made = unsigned.signed(self._key.sign_recoverable(unsigned.message))
+            made = self._unsigned(invoice).signed_by(self._key)
         with self._cache_lock:
             self._recent[payment_hash] = made
             while len(self._recent) > RECENT_PAYREQS:

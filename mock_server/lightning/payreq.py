@@ -232,6 +232,10 @@ class Unsigned(NamedTuple):
         data.add(int.from_bytes(message[hrp_size:], "big") >> (-bits % 8), bits)
         return cls(message[:hrp_size].decode("ascii"), data)
 
+    def signed_by(self, key: PrivateKey) -> str:
+        """The payment request signed by ``key`` (the sha256 of :attr:`message`)."""
+        return self.signed(key.sign_recoverable(self.message))
+
     def signed(self, signature: bytes) -> str:
         """The payment request with its 65-byte signature (r, s, the recovery id)."""
         data = self.data
@@ -266,5 +270,4 @@ def unsigned_payreq(
 def encode_payreq(key: PrivateKey, **fields: Any) -> str:
     """The signed BOLT11 payment request of one invoice (``fields`` as
     :func:`unsigned_payreq`'s)."""
-    unsigned = unsigned_payreq(**fields)
-    return unsigned.signed(key.sign_recoverable(unsigned.message))  # sha256, then signed
+    return unsigned_payreq(**fields).signed_by(key)

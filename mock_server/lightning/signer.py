@@ -87,13 +87,13 @@ class Signer(asyncio.Protocol):
         transport = self._transport
         if transport is None or threading.get_ident() != self._thread:
             return None
-        hrp, bits = unsigned.hrp.encode("ascii"), unsigned.data.bits
-        if len(hrp) > 255 or bits > 65535 or transport.get_write_buffer_size() > MAX_UNREAD:
+        hrp_size, bits = len(unsigned.hrp), unsigned.data.bits  # the hrp is ASCII
+        if hrp_size > 255 or bits > 65535 or transport.get_write_buffer_size() > MAX_UNREAD:
             return None  # longer than the worker reads; or it has stopped reading
         future: asyncio.Future[str | None] = self.loop.create_future()
         if not self._outgoing:
             self.loop.call_soon(self._flush)  # once this turn of the loop has asked for all
-        self._outgoing += HEAD.pack(secret, len(hrp), bits)
+        self._outgoing += HEAD.pack(secret, hrp_size, bits)
         self._outgoing += unsigned.message
         self._waiting.append(future)
         return future

@@ -46,7 +46,7 @@ def main() -> None:
                 key = keys[secret] = payreq.PrivateKey(secret)
             message = pending[start + HEAD.size : end]
             unsigned = payreq.Unsigned.of_message(message, hrp_size, bits)
-            text = unsigned.signed(key.sign_recoverable(message)).encode("ascii")  # sha256'd
+            text = unsigned.signed_by(key).encode("ascii")
             channel.sendall(len(text).to_bytes(2, "big") + text)
             start = end
         pending = pending[start:]
