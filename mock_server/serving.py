@@ -241,8 +241,7 @@ class _Connection(asyncio.Protocol):
 
     def answer(self, message: _Message, served: Served) -> None:
         """Write one answer (or reset the connection, when that is the answer)."""
-        transport = self.transport
-        if self.closed or transport is None:
+        if self.closed or self.transport is None:
             return
         self.last_active = time.monotonic()
         if served.reset:
