@@ -23,7 +23,7 @@ from mock_server.engine.persistence import Latest, Rows, Shared
 from mock_server.engine.store import Backend
 from mock_server.lightning.decoder import PayreqError, decode_payreq
 from mock_server.lightning.invoices import HoldInvoice, InvoiceState, InvoiceStateError
-from mock_server.lightning.payreq import Features, Unsigned, unsigned_payreq
+from mock_server.lightning.payreq import Features, PayreqFields
 from mock_server.lightning.signer import Signer
 
 if TYPE_CHECKING:
@@ -110,7 +110,7 @@ class LightningNode(Backend):
         signer = Signer.of_this_thread()
         if signer is None:
             return None
-        made = signer.payreq(self._secret, self._unsigned(invoice))
+        made = signer.payreq(self._secret, self._fields(invoice))
         if made is None:
             return None
         with self._cache_lock:
@@ -133,15 +133,16 @@ class LightningNode(Backend):
         if signing is not None and signing.done() and not signing.cancelled():
             made = signing.result()  # None: the worker died first
         if made is None:
-            made = self._unsigned(invoice).signed_by(self._key)
+            made = self._fields(invoice).unsigned().signed_by(self._key)
         with self._cache_lock:
             self._recent[payment_hash] = made
             while len(self._recent) > RECENT_PAYREQS:
                 self._recent.popitem(last=False)
         return made
 
-    def _unsigned(self, invoice: HoldInvoice) -> Unsigned:
-        return unsigned_payreq(
+    @staticmethod
+    def _fields(invoice: HoldInvoice) -> PayreqFields:
+        return PayreqFields(
             network=invoice.network,
             amount_msat=invoice.amount_sat * 1000,
             timestamp=invoice.created_at,

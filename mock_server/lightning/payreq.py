@@ -16,6 +16,7 @@ and features (9).
 
 from __future__ import annotations
 
+import struct
 from functools import lru_cache
 from threading import Lock
 from typing import Any, NamedTuple
@@ -224,14 +225,6 @@ class Unsigned(NamedTuple):
         """What is signed: the human-readable part, then the data zero-padded to bytes."""
         return self.hrp.encode() + self.data.to_bytes()
 
-    @classmethod
-    def of_message(cls, message: bytes, hrp_size: int, bits: int) -> Unsigned:
-        """The payment request whose :attr:`message` this is (its hrp ``hrp_size`` bytes long,
-        its data ``bits`` long)."""
-        data = _Bits()
-        data.add(int.from_bytes(message[hrp_size:], "big") >> (-bits % 8), bits)
-        return cls(message[:hrp_size].decode("ascii"), data)
-
     def signed_by(self, key: PrivateKey) -> str:
         """The payment request signed by ``key`` (the sha256 of :attr:`message`)."""
         return self.signed(key.sign_recoverable(self.message))
@@ -242,32 +235,85 @@ class Unsigned(NamedTuple):
         return bech32(self.hrp, data.value << 520 | int.from_bytes(signature), data.bits + 520)
 
 
-def unsigned_payreq(
-    *,
-    network: str,
-    amount_msat: int,
-    timestamp: int,
-    payment_hash: bytes,
-    description: str,
-    min_final_cltv_expiry: int,
-    expiry: int,
-    payment_secret: bytes,
-    features: Features,
-) -> Unsigned:
-    """One invoice's fields as BOLT11 writes them, ready to be signed."""
-    hrp = "ln" + network + (amount_text(amount_msat) if amount_msat else "")
-    data = _Bits()
-    data.add(timestamp, 35)
-    data.tagged_bytes(PAYMENT_HASH, payment_hash)
-    data.tagged_bytes(DESCRIPTION, description.encode())
-    data.tagged_int(MIN_FINAL_CLTV, min_final_cltv_expiry)
-    data.tagged_int(EXPIRY, expiry)
-    data.tagged_bytes(PAYMENT_SECRET, payment_secret)
-    data.tagged(FEATURES, features.value, features.length)
-    return Unsigned(hrp, data)
+# PayreqFields in bytes: payment hash, payment secret, timestamp, amount in msat, min final
+# cltv expiry, expiry, the features' bits and their count, the lengths of network and description.
+_PACKED = struct.Struct(">32s32sQQQQQHBH")
+
+
+class PayreqFields(NamedTuple):
+    """One invoice's fields as BOLT11 writes them (the simulator's own: see the module)."""
+
+    network: str
+    amount_msat: int
+    timestamp: int
+    payment_hash: bytes
+    description: str
+    min_final_cltv_expiry: int
+    expiry: int
+    payment_secret: bytes
+    features: Features
+
+    def unsigned(self) -> Unsigned:
+        """The payment request, ready to be signed."""
+        hrp = "ln" + self.network + (amount_text(self.amount_msat) if self.amount_msat else "")
+        data = _Bits()
+        data.add(self.timestamp, 35)
+        data.tagged_bytes(PAYMENT_HASH, self.payment_hash)
+        data.tagged_bytes(DESCRIPTION, self.description.encode())
+        data.tagged_int(MIN_FINAL_CLTV, self.min_final_cltv_expiry)
+        data.tagged_int(EXPIRY, self.expiry)
+        data.tagged_bytes(PAYMENT_SECRET, self.payment_secret)
+        data.tagged(FEATURES, self.features.value, self.features.length)
+        return Unsigned(hrp, data)
+
+    def packed(self) -> bytes:
+        """These fields in bytes, for the signing worker (:meth:`unpacked` reads them);
+        ``struct.error`` when one does not fit (the caller signs in-process then)."""
+        network, description = self.network.encode(), self.description.encode()
+        if len(self.payment_hash) != 32 or len(self.payment_secret) != 32:
+            raise struct.error("a payment hash and a payment secret are 32 bytes")
+        features = self.features
+        head = _PACKED.pack(
+            self.payment_hash,
+            self.payment_secret,
+            self.timestamp,
+            self.amount_msat,
+            self.min_final_cltv_expiry,
+            self.expiry,
+            features.value,
+            features.length,
+            len(network),
+            len(description),
+        )
+        return head + network + description
+
+    @classmethod
+    def unpacked(cls, data: bytes, start: int = 0) -> tuple[PayreqFields, int] | None:
+        """The fields :meth:`packed` wrote at ``start`` of ``data``, and where they end; None
+        when ``data`` does not hold all of them yet."""
+        if len(data) - start < _PACKED.size:
+            return None
+        head = _PACKED.unpack_from(data, start)
+        network_at = start + _PACKED.size
+        description_at = network_at + head[8]
+        end = description_at + head[9]
+        if end > len(data):
+            return None
+        fields = cls(
+            network=data[network_at:description_at].decode(),
+            amount_msat=head[3],
+            timestamp=head[2],
+            payment_hash=head[0],
+            description=data[description_at:end].decode(),
+            min_final_cltv_expiry=head[4],
+            expiry=head[5],
+            payment_secret=head[1],
+            features=Features(head[6], head[7]),
+        )
+        return fields, end
 
 
 def encode_payreq(key: PrivateKey, **fields: Any) -> str:
     """The signed BOLT11 payment request of one invoice (``fields`` as
-    :func:`unsigned_payreq`'s)."""
-    return unsigned_payreq(**fields).signed_by(key)
+    :class:`PayreqFields`'s)."""
+    return PayreqFields(**fields).unsigned().signed_by(key)

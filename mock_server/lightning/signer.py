@@ -1,13 +1,17 @@
 """Payment requests signed on the machine's other core, by a worker process.
 
 Under load the server's one thread is the limit (the simulator's state lives in one process),
-and an invoice's signature and text are about 60 µs of a busy server's order. The event loop
-sends what is to be signed to a worker process through a socket pair (the requests of one turn
-of the loop in one write) and answers other requests meanwhile; the worker signs, writes the
-payment request's text and sends each back as soon as it is made. An answer that needs its
-invoice waits for it the way a held request waits for the clock
-(:class:`mock_server.spec.api.Later`). A signer thread was measured slower than signing inline:
-handing each order to a thread and back costs more than the signature (docs/performance.md).
+and an invoice's payment request (its fields in bits, the signature, the text) is about 65 µs of
+a busy server's order. The event loop sends the invoice's fields to a worker process through a
+socket pair and answers other requests meanwhile; the worker encodes and signs them and sends
+each payment request back as soon as it is made. An answer that needs its invoice waits for it
+the way a held request waits for the clock (:class:`mock_server.spec.api.Later`).
+
+Each request is written as it is asked for, not with the others of its turn of the loop: the
+worker, polling its socket while busy, has made most of them by the time the turn ends, and
+their orders are answered a turn sooner (docs/performance.md). A signer thread was measured
+slower than signing inline: handing each order to a thread and back costs more than the
+signature.
 
 Where there is no worker (off the loop's thread, not started yet, stopped, or dead), the caller
 signs in-process: the same text, as secp256k1 signatures are deterministic (RFC 6979).
@@ -18,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -25,8 +30,8 @@ from collections import deque
 from pathlib import Path
 
 from mock_server.lightning import payreq, signer_worker
-from mock_server.lightning.payreq import Unsigned
-from mock_server.lightning.signer_worker import HEAD
+from mock_server.lightning.payreq import PayreqFields
+from mock_server.lightning.signer_worker import SECRET_BYTES
 
 log = logging.getLogger(__name__)
 MAX_UNREAD = 256 * 1024  # requests the worker has not read (about 1,000): sign here beyond
@@ -43,7 +48,6 @@ class Signer(asyncio.Protocol):
         self._process: subprocess.Popen[bytes] | None = None
         self._waiting: deque[asyncio.Future[str | None]] = deque()
         self._incoming = b""
-        self._outgoing = bytearray()
 
     @classmethod
     async def start(cls, loop: asyncio.AbstractEventLoop) -> Signer | None:
@@ -80,28 +84,23 @@ class Signer(asyncio.Protocol):
         """The worker of the event loop running on this thread, if it has one."""
         return _SIGNERS.get(threading.get_ident())
 
-    def payreq(self, secret: bytes, unsigned: Unsigned) -> asyncio.Future[str | None] | None:
-        """The payment request ``unsigned`` signed by the key ``secret``, to come; None when it
-        cannot be asked for here. The future's result is None if the worker dies first (sign
+    def payreq(self, secret: bytes, fields: PayreqFields) -> asyncio.Future[str | None] | None:
+        """The payment request of ``fields`` signed by the key ``secret``, to come; None when
+        it cannot be asked for here. The future's result is None if the worker dies first (sign
         in-process then)."""
         transport = self._transport
         if transport is None or threading.get_ident() != self._thread:
             return None
-        hrp_size, bits = len(unsigned.hrp), unsigned.data.bits  # the hrp is ASCII
-        if hrp_size > 255 or bits > 65535 or transport.get_write_buffer_size() > MAX_UNREAD:
-            return None  # longer than the worker reads; or it has stopped reading
+        if len(secret) != SECRET_BYTES or transport.get_write_buffer_size() > MAX_UNREAD:
+            return None  # not a key's secret; or the worker has stopped reading
+        try:
+            packed = fields.packed()
+        except struct.error:  # a field larger than the worker reads
+            return None
         future: asyncio.Future[str | None] = self.loop.create_future()
-        if not self._outgoing:
-            self.loop.call_soon(self._flush)  # once this turn of the loop has asked for all
-        self._outgoing += HEAD.pack(secret, hrp_size, bits)
-        self._outgoing += unsigned.message
+        transport.write(secret + packed)  # at once: the worker is signing before this turn ends
         self._waiting.append(future)
         return future
-
-    def _flush(self) -> None:
-        if self._transport is not None and self._outgoing:
-            self._transport.write(bytes(self._outgoing))
-        self._outgoing.clear()
 
     # -- the socket ----------------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:

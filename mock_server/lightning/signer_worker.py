@@ -1,12 +1,11 @@
 """The signing worker's process (run as a script by :mod:`mock_server.lightning.signer`).
 
 It reads requests from the socket it was given as its standard input: each a node key's 32-byte
-secret, the lengths of a payment request's human-readable part and of its data in bits (``HEAD``),
-then what BOLT11 signs (the human-readable part and the data, zero-padded to whole bytes). For
-each, in order and as soon as it is made, it writes back the signed payment request's text, after
-its length in two bytes. It loads coincurve and the encoder's module (``payreq.py``, by its path)
-and nothing else of the simulator: a fresh interpreter, about 6 MB of its own. It ends when the
-server closes its end (or dies).
+secret, then an invoice's fields (``PayreqFields.packed``). For each, in order and as soon as it
+is made, it writes back the signed payment request's text, after its length in two bytes. It
+loads coincurve and the encoder's module (``payreq.py``, by its path) and nothing else of the
+simulator: a fresh interpreter, about 6 MB of its own. It ends when the server closes its end
+(or dies).
 """
 
 from __future__ import annotations
@@ -14,12 +13,11 @@ from __future__ import annotations
 import importlib.util
 import signal
 import socket
-import struct
 import sys
 import time
 from typing import Any
 
-HEAD = struct.Struct(">32sBH")  # the key's secret, the hrp's length, the data's length in bits
+SECRET_BYTES = 32  # a node key's secret, before each request's fields
 SPIN_SECONDS = 0.0002  # see _receive
 MAX_KEYS = 64  # node keys kept parsed; one per world, so a handful
 
@@ -31,22 +29,19 @@ def main() -> None:
     channel = socket.socket(fileno=0)
     keys: dict[bytes, Any] = {}
     pending = b""
+    read_fields = payreq.PayreqFields.unpacked
     while chunk := _receive(channel):
         pending += chunk
         start = 0
-        while len(pending) - start >= HEAD.size:
-            secret, hrp_size, bits = HEAD.unpack_from(pending, start)
-            end = start + HEAD.size + hrp_size + (bits + 7) // 8
-            if end > len(pending):
-                break
+        while (request := read_fields(pending, start + SECRET_BYTES)) is not None:
+            fields, end = request
+            secret = pending[start : start + SECRET_BYTES]
             key = keys.get(secret)
             if key is None:
                 if len(keys) >= MAX_KEYS:
                     keys.clear()
                 key = keys[secret] = payreq.PrivateKey(secret)
-            message = pending[start + HEAD.size : end]
-            unsigned = payreq.Unsigned.of_message(message, hrp_size, bits)
-            text = unsigned.signed_by(key).encode("ascii")
+            text = fields.unsigned().signed_by(key).encode("ascii")
             channel.sendall(len(text).to_bytes(2, "big") + text)
             start = end
         pending = pending[start:]

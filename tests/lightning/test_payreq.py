@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import struct
+
 import bolt11
+import pytest
 from bech32 import bech32_encode
 from bolt11.models.features import Feature, Features, FeatureState
 from bolt11.models.tags import TagChar, Tags
@@ -70,19 +73,40 @@ def test_the_feature_bits_are_the_librarys() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(invoice=invoices)
-def test_what_is_signed_gives_back_the_payment_request(invoice: dict) -> None:
-    """The signing worker reads a payment request back from what is signed and its lengths."""
-    unsigned = payreq.unsigned_payreq(features=FEATURES, **invoice)
-    hrp_size, bits = len(unsigned.hrp), unsigned.data.bits
-    again = payreq.Unsigned.of_message(unsigned.message, hrp_size, bits)
-    assert (again.hrp, again.data.value, again.data.bits) == (
-        unsigned.hrp,
-        unsigned.data.value,
-        bits,
+@given(invoice=invoices, before=st.binary(max_size=8), after=st.binary(max_size=8))
+def test_the_fields_in_bytes_give_back_the_payment_request(
+    invoice: dict, before: bytes, after: bytes
+) -> None:
+    """The signing worker reads an invoice's fields back from the bytes the server sent, among
+    other requests' bytes, and makes the same payment request from them."""
+    fields = payreq.PayreqFields(features=FEATURES, **invoice)
+    packed = fields.packed()
+    assert payreq.PayreqFields.unpacked(before + packed + after, len(before)) == (
+        fields,
+        len(before) + len(packed),
     )
-    signature = KEY.sign_recoverable(unsigned.message)
-    assert again.signed(signature) == payreq.encode_payreq(KEY, features=FEATURES, **invoice)
+    assert payreq.PayreqFields.unpacked(before + packed[:-1], len(before)) is None  # not all here
+    assert fields.unsigned().signed_by(KEY) == payreq.encode_payreq(
+        KEY, features=FEATURES, **invoice
+    )
+
+
+def test_fields_the_worker_cannot_read_are_refused_in_bytes() -> None:
+    fields = payreq.PayreqFields(
+        network="bc",
+        amount_msat=1000,
+        timestamp=1,
+        payment_hash=bytes(32),
+        description="x" * 70_000,  # longer than two bytes say
+        min_final_cltv_expiry=40,
+        expiry=3600,
+        payment_secret=bytes(32),
+        features=FEATURES,
+    )
+    with pytest.raises(struct.error):
+        fields.packed()
+    with pytest.raises(struct.error):
+        fields._replace(description="x", payment_hash=bytes(31)).packed()
 
 
 @settings(max_examples=300, deadline=None)
