@@ -48,6 +48,21 @@ def _cached_title(key: str) -> str:
     return key.replace("_", "-").title()
 
 
+def _raw_name(name: bytes) -> tuple[str, str]:
+    """A header name as the parser read it -> its WSGI key and its title, remembered as
+    :func:`_wsgi_key` remembers names."""
+    if len(name) <= CACHED_NAME_CHARS:
+        return _cached_raw_name(name)
+    key = _wsgi_key(name.decode("latin-1"))
+    return key, _title(key)
+
+
+@lru_cache(maxsize=1024)
+def _cached_raw_name(name: bytes) -> tuple[str, str]:
+    key = _wsgi_key(name.decode("latin-1"))
+    return key, _title(key)
+
+
 class RequestHeaders(Mapping[str, str]):
     """Request headers named as WSGI names them: looked up in any case, ``-`` and ``_`` alike,
     listed as ``Title-Case``, a header sent twice joined with commas (werkzeug's reading of an
@@ -59,14 +74,19 @@ class RequestHeaders(Mapping[str, str]):
         values: dict[str, tuple[str, str]] = {}
         for name, value in pairs:
             key = _wsgi_key(name)
-            if key == "TRANSFER_ENCODING":  # the parser has taken the chunks apart already
-                continue
-            seen = values.get(key)
-            if seen is None:
-                values[key] = (_title(key), value)
-            else:
-                values[key] = (seen[0], f"{seen[1]},{value}")
+            _add(values, key, _title(key), value)
         self._values = values
+
+    @classmethod
+    def of_raw(cls, pairs: Iterable[tuple[bytes, bytes]]) -> RequestHeaders:
+        """The headers as an HTTP parser read them (Latin-1 bytes)."""
+        values: dict[str, tuple[str, str]] = {}
+        for name, value in pairs:
+            key, title = _raw_name(name)
+            _add(values, key, title, value.decode("latin-1"))
+        headers = cls.__new__(cls)
+        headers._values = values
+        return headers
 
     def __getitem__(self, name: str) -> str:
         return self._values[_wsgi_key(name)][1]
@@ -86,6 +106,13 @@ class RequestHeaders(Mapping[str, str]):
 
     def items(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
         return iter(self._values.values())
+
+
+def _add(values: dict[str, tuple[str, str]], key: str, title: str, value: str) -> None:
+    if key == "TRANSFER_ENCODING":  # the parser has taken the chunks apart already
+        return
+    seen = values.get(key)
+    values[key] = (title, value) if seen is None else (seen[0], f"{seen[1]},{value}")
 
 
 def split_world(path: str) -> tuple[str | None, str, str]:
@@ -166,14 +193,19 @@ def parsed_request(
     headers and whole body; ``too_large``: the body was over ``max_body_bytes`` and not kept."""
     raw_path, _, raw_query = target.partition(b"?")
     # As werkzeug reads an environ: the path unquoted, then UTF-8; the query parsed from UTF-8.
-    world, root, path = split_world(unquote_to_bytes(raw_path).decode("utf-8", "replace") or "/")
+    if b"%" in raw_path:
+        raw_path = unquote_to_bytes(raw_path)
+    world, root, path = split_world(raw_path.decode("utf-8", "replace") or "/")
     query_string = raw_query.decode("latin-1")
     query: dict[str, list[str]] = {}
-    for name, value in parse_qsl(
-        raw_query.decode("utf-8", "replace"), keep_blank_values=True, errors="werkzeug.url_quote"
-    ):
-        query.setdefault(name, []).append(value)
-    fields = RequestHeaders((n.decode("latin-1"), v.decode("latin-1")) for n, v in headers)
+    if raw_query:
+        for name, value in parse_qsl(
+            raw_query.decode("utf-8", "replace"),
+            keep_blank_values=True,
+            errors="werkzeug.url_quote",
+        ):
+            query.setdefault(name, []).append(value)
+    fields = RequestHeaders.of_raw(headers)
     problem = RequestEntityTooLarge(f"the limit is {max_body_bytes} bytes") if too_large else None
     return HttpRequest(
         method=method,

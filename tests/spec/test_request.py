@@ -152,3 +152,13 @@ def test_long_header_names_are_not_remembered() -> None:
     headers = RequestHeaders((name, "v") for name in names)
     assert headers.get("x-api-key") == "v" and headers.get(names[0].lower()) == "v"
     assert request._cached_key.cache_info().currsize <= 2  # the short names only
+
+
+def test_long_header_names_read_by_the_parser_are_not_remembered() -> None:
+    from mock_server.spec import request
+
+    request._cached_raw_name.cache_clear()
+    names = [f"X-{i}-".encode() + b"n" * 5000 for i in range(50)] + [b"X-Api-Key"]
+    headers = RequestHeaders.of_raw((name, b"v") for name in names)
+    assert headers.get("x-api-key") == "v" and headers.get(names[0].decode().lower()) == "v"
+    assert request._cached_raw_name.cache_info().currsize == 1  # the short name only
