@@ -60,6 +60,7 @@ log = logging.getLogger(__name__)
 IDLE_SECONDS = 1.0  # no request for this long: the heap may collect in full (mock_server.heap)
 MAX_QUEUED = 16  # pipelined requests read ahead on one connection before reading pauses
 REASONS = {status.value: status.phrase for status in HTTPStatus}
+_STATUS_LINES = {status: f"HTTP/1.1 {status} {reason}" for status, reason in REASONS.items()}
 _LINGER_RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close() sends an RST
 
 
@@ -505,19 +506,21 @@ class Server:
         reply = served.reply
         body = encode(reply).encode("utf-8")
         status = reply.status
-        lines = [f"HTTP/1.1 {status} {REASONS.get(status, 'Unknown')}"]
-        headers = {"Content-Type": "application/json", **reply.headers}
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding"):
-                lines.append(f"{name}: {value}")
-        lines.append(f"Content-Length: {len(body)}")
-        lines.append(f"Date: {self._http_date()}")
-        lines.append("Server: sms-mock")
+        lines = [_STATUS_LINES.get(status) or f"HTTP/1.1 {status} Unknown"]
+        if reply.headers:
+            headers = {"Content-Type": "application/json", **reply.headers}
+            for name, value in headers.items():
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    lines.append(f"{name}: {value}")
+        else:
+            lines.append("Content-Type: application/json")
+        lines += (f"Content-Length: {len(body)}", f"Date: {self._http_date()}", "Server: sms-mock")
         if closing:
             lines.append("Connection: close")
         elif message.version == "1.0":
             lines.append("Connection: keep-alive")
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        lines.append("\r\n")
+        head = "\r\n".join(lines).encode("latin-1")
         return head if message.method == "HEAD" else head + body
 
     def flush(self) -> None:

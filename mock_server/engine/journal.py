@@ -39,6 +39,14 @@ def clip_values(values: Mapping[str, Any]) -> tuple[dict[str, Any], int]:
     """Headers or query parameters as an entry keeps them: at most MAX_VALUES values of
     VALUE_CHARS characters each (each value of a list counts); and how many characters of text
     that keeps (names and values), for the journal's byte bound."""
+    if len(values) <= MAX_VALUES:  # the usual: a few short strings, kept as they are
+        size = 0
+        for name, value in values.items():
+            if type(value) is not str or len(value) > VALUE_CHARS or len(name) > VALUE_CHARS:
+                break
+            size += len(name) + len(value)
+        else:
+            return dict(values), size
     kept: dict[str, Any] = {}
     budget = MAX_VALUES
     size = 0
@@ -145,12 +153,21 @@ class Journal:
             self.bytes += entry.size
             self._keep_bounds()
 
-    def close(self, entry: ServedRequest, *, answer_bytes: int = 0, **answered: Any) -> None:
+    def close(
+        self,
+        entry: ServedRequest,
+        *,
+        status: int,
+        response: Any,
+        fault: dict[str, Any] | None,
+        duration_ms: float,
+        answer_bytes: int = 0,
+    ) -> None:
         """Fill in what was answered to an entry :meth:`record` kept open; ``answer_bytes``
         more of the byte bound it takes now."""
         with self._lock:
-            for name, value in answered.items():
-                setattr(entry, name, value)
+            entry.status, entry.response, entry.duration_ms = status, response, duration_ms
+            entry.fault = fault
             entry.size += answer_bytes
             if entry.kept:
                 self.bytes += answer_bytes

@@ -259,14 +259,10 @@ class Simulation:
             log.warning("scenario %r is gone; its orders follow %r", name, self.scenario.name)
             return self.scenario
 
-    @contextmanager
-    def requested(self, scenario: Scenario | None) -> Iterator[None]:
-        """Serve a request under another scenario's faults, outcomes and timing."""
-        token = _REQUEST_SCENARIO.set(scenario)
-        try:
-            yield
-        finally:
-            _REQUEST_SCENARIO.reset(token)
+    @staticmethod
+    def requested(scenario: Scenario | None) -> _Requested:
+        """Serve a request under another scenario's faults, outcomes and timing (a ``with``)."""
+        return _Requested(scenario)
 
     def request_scenario(self) -> Scenario:
         """The scenario the current request is served under."""
@@ -524,3 +520,19 @@ def _restore_random(rng: random.Random, record: list[Any]) -> None:
     version, packed, gauss = record
     raw = base64.b64decode(packed)
     rng.setstate((version, struct.unpack(f"<{len(raw) // 4}I", raw), gauss))
+
+
+class _Requested:
+    """:meth:`Simulation.requested`'s context: a class, as every request enters one (a
+    ``contextmanager`` generator costs twice as much)."""
+
+    __slots__ = ("scenario", "token")
+
+    def __init__(self, scenario: Scenario | None) -> None:
+        self.scenario = scenario
+
+    def __enter__(self) -> None:
+        self.token = _REQUEST_SCENARIO.set(self.scenario)
+
+    def __exit__(self, *exc: object) -> None:
+        _REQUEST_SCENARIO.reset(self.token)

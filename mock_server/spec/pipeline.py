@@ -421,7 +421,7 @@ class Pipeline:
         text = encode(reply)
         if reply.raw is None and reply.body is not None:
             reply.raw = text  # the last step: the edge sends this text, encoded once
-        answer_size = len(text.encode("utf-8")) if text else 0
+        answer_size = len(text) if text.isascii() else len(text.encode("utf-8"))
         answer = reply.body if answer_size <= limit else clip(text[:limit], limit, answer_size)
         journal.close(
             entry,
