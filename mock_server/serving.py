@@ -187,7 +187,9 @@ class _Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
-        self._count_header_bytes(len(name) + len(value) + 4)
+        self._header_bytes += len(name) + len(value) + 4  # as _count_header_bytes, inline
+        if self._header_bytes > self.server.limits.max_header_bytes:
+            raise _HeadersTooLarge
 
     def _count_header_bytes(self, size: int) -> None:
         self._header_bytes += size
@@ -195,13 +197,16 @@ class _Connection(asyncio.Protocol):
             raise _HeadersTooLarge
 
     def on_headers_complete(self) -> None:
+        declared: bytes | None = None
+        expects = False
+        for name, value in self._headers:  # the lengths first: most names are neither
+            if len(name) == 14 and declared is None and name.lower() == b"content-length":
+                declared = value
+            elif len(name) == 6 and name.lower() == b"expect":
+                expects = expects or value.lower() == b"100-continue"
         limit = self.server.max_body_bytes
-        declared = next((v for n, v in self._headers if n.lower() == b"content-length"), None)
         if limit is not None and declared is not None and declared.isdigit():
             self._too_large = int(declared) > limit
-        expects = any(
-            n.lower() == b"expect" and v.lower() == b"100-continue" for n, v in self._headers
-        )
         if expects and not self._too_large and self.transport is not None:
             self.send(b"HTTP/1.1 100 Continue\r\n\r\n")
 

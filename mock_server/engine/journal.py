@@ -88,7 +88,7 @@ class JsonBody:
         return self  # immutable
 
 
-@dataclass
+@dataclass(slots=True)
 class ServedRequest:
     """One request and what the simulator answered: ``status`` None while it is being answered
     (a latency fault holds it), 0 when a fault closed the connection instead."""
