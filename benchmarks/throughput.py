@@ -13,18 +13,23 @@ In the same run, on the same machine, the same requests go to:
   alone costs on this machine).
 
 Every case runs on every server in turn (the order rotates each repetition), after a warm-up;
-the medians of the repetitions are kept. Then a new sms-mock is given ``--orders`` orders
-(100,000) and measured again: the tail, and the memory, once state has piled up. It prints the table
-with the ratios and the targets of issue 15, and writes it to docs/performance-results.md.
+the medians of the repetitions are kept. While one server is measured the others are stopped
+(SIGSTOP to their process groups, SIGCONT after): a JVM goes on compiling and collecting after
+its own run, and took 5-17% of a core from whichever server came next when they all ran.
+Then a new sms-mock is given ``--orders`` orders (100,000) and measured again: the tail, and
+the memory, once state has piled up. It prints the table with the ratios and the targets of
+issue 15, and writes it to docs/performance-results.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -142,12 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     wrk = _ensure_wrk()
     anchors.ensure_installed()
     with ExitStack() as stack:
-        ours = stack.enter_context(_process(_sms_mock_command(), "sms-mock"))
+        ours, our_process = stack.enter_context(_started(_sms_mock_command(), "sms-mock"))
         _deepen_wallet(ours)
         order_id = _create_order(ours)
         stubs = _stubs(ours, order_id)
-        bases = _start_anchors(stack, stubs)
+        bases, processes = _start_anchors(stack, stubs)
         bases[OURS] = {"sms4sats": ours, "smsverify": ours}
+        processes[OURS] = [our_process]
         measured: dict[str, dict[str, list[Result]]] = {c.name: {} for c in CASES}
         for repeat in range(args.repeats):
             for case in CASES:
@@ -155,8 +161,9 @@ def main(argv: list[str] | None = None) -> int:
                 turn = SERVERS[repeat % len(SERVERS) :] + SERVERS[: repeat % len(SERVERS)]
                 for server in turn:
                     base = bases[server][case.api]
-                    _wrk(wrk, base, case, path, args, seconds=args.warmup)
-                    result = _wrk(wrk, base, case, path, args, seconds=args.seconds)
+                    with _alone(processes, server):
+                        _wrk(wrk, base, case, path, args, seconds=args.warmup)
+                        result = _wrk(wrk, base, case, path, args, seconds=args.seconds)
                     measured[case.name].setdefault(server, []).append(result)
                 print(f"  {repeat + 1}/{args.repeats} {case.name}", flush=True)
         fresh = {name: {s: median(r) for s, r in by.items()} for name, by in measured.items()}
@@ -197,13 +204,18 @@ def _started(
     log = Path(tempfile.gettempdir()) / f"sms-mock-bench-{label.replace(' ', '-')}-{port}.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [*command, str(port)], stdout=subprocess.DEVNULL, stderr=sink, cwd=tempfile.gettempdir()
+            [*command, str(port)],
+            stdout=subprocess.DEVNULL,
+            stderr=sink,
+            cwd=tempfile.gettempdir(),
+            start_new_session=True,  # a process group of its own, to stop (`_alone`)
         )
     url = f"http://127.0.0.1:{serves_on or port}"
     try:
         _wait_until_up(url, process, label, log)
         yield url, process
     finally:
+        _signal_group(process, signal.SIGCONT)  # a stopped process would not hear SIGTERM
         process.terminate()
         try:
             process.wait(timeout=10)
@@ -217,31 +229,52 @@ def _process(command: list[str], label: str) -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def _alone(processes: dict[str, list[subprocess.Popen]], server: str) -> Iterator[None]:
+    """Only ``server`` runs meanwhile: every other server's process group is stopped."""
+    others = [p for name, group in processes.items() if name != server for p in group]
+    for process in others:
+        _signal_group(process, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for process in others:
+            _signal_group(process, signal.SIGCONT)
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    if process.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signum)  # the process leads its own group (`_started`)
+
+
 def _sms_mock_command() -> list[str]:
     return [sys.executable, "-m", "mock_server", "serve", "--scenario", "contract", "--port"]
 
 
-def _start_anchors(stack: ExitStack, stubs: list[anchors.Stub]) -> dict[str, dict[str, str]]:
-    """Every anchor started: for each, the base URL answering each API."""
-    bases: dict[str, dict[str, str]] = {}
-    prisms = {
-        api: stack.enter_context(
-            _process(anchors.prism_command(ROOT / "openapi" / spec), f"prism {api}")
-        )
-        for api, spec in SPECS.items()
-    }
-    bases[PRISM] = prisms
+def _start_anchors(
+    stack: ExitStack, stubs: list[anchors.Stub]
+) -> tuple[dict[str, dict[str, str]], dict[str, list[subprocess.Popen]]]:
+    """Every anchor started: for each, the base URL answering each API, and its processes."""
+    bases: dict[str, dict[str, str]] = {PRISM: {}}
+    processes: dict[str, list[subprocess.Popen]] = {PRISM: []}
+    for api, spec in SPECS.items():
+        command = anchors.prism_command(ROOT / "openapi" / spec)
+        url, process = stack.enter_context(_started(command, f"prism {api}"))
+        bases[PRISM][api] = url
+        processes[PRISM].append(process)
     for name, files in (("WireMock", anchors.wiremock_files), ("Mockoon", anchors.mockoon_files)):
         command = stack.enter_context(files(stubs))
-        url = stack.enter_context(_process(command, name))
-        bases[name] = {api: url for api in SPECS}
+        url, process = stack.enter_context(_started(command, name))
+        bases[name], processes[name] = {api: url for api in SPECS}, [process]
     imposter = _free_port()
     command = stack.enter_context(anchors.mountebank_files(stubs, [imposter]))
-    url, _ = stack.enter_context(_started(command, "mountebank", serves_on=imposter))
-    bases["mountebank"] = {api: url for api in SPECS}
-    ceiling = stack.enter_context(_process([sys.executable, "-c", CEILING_APP], "ceiling"))
-    bases["ceiling"] = {api: ceiling for api in SPECS}
-    return bases
+    url, process = stack.enter_context(_started(command, "mountebank", serves_on=imposter))
+    bases["mountebank"], processes["mountebank"] = {api: url for api in SPECS}, [process]
+    command = [sys.executable, "-c", CEILING_APP]
+    url, process = stack.enter_context(_started(command, "ceiling"))
+    bases["ceiling"], processes["ceiling"] = {api: url for api in SPECS}, [process]
+    return bases, processes
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, label: str, log: Path) -> None:
