@@ -428,13 +428,14 @@ class Server:
             max_body_bytes=self.max_body_bytes,
             client=connection.client,
         )
-        if not self.pipeline.api_for_path(request.path).simulated:
+        api = self.pipeline.api_for_path(request.path)
+        if not api.simulated:
             connection.busy = True
             done = self.loop.run_in_executor(self.control, self.pipeline.handle, request)
             done.add_done_callback(lambda f: self._finish(connection, message, f))
             return
         context = contextvars.copy_context()  # a held request keeps its scenario to itself
-        self._advance(connection, message, self.pipeline.steps(request), context, None)
+        self._advance(connection, message, self.pipeline.steps(request, api), context, None)
 
     def _advance(
         self,

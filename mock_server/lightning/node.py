@@ -126,9 +126,9 @@ class LightningNode(Backend):
         payment_hash = invoice.payment_hash
         with self._cache_lock:
             cached = self._recent.get(payment_hash)
-            signing = self._signing.pop(payment_hash, None) if cached is None else None
-        if cached is not None:
-            return cached
+            if cached is not None:
+                return cached
+            signing = self._signing.pop(payment_hash, None)
         made = None
         if signing is not None and signing.done() and not signing.cancelled():
             made = signing.result()  # None: the worker died first
@@ -136,7 +136,7 @@ class LightningNode(Backend):
             made = self._fields(invoice).unsigned().signed_by(self._key)
         with self._cache_lock:
             self._recent[payment_hash] = made
-            while len(self._recent) > RECENT_PAYREQS:
+            if len(self._recent) > RECENT_PAYREQS:  # one in, one out
                 self._recent.popitem(last=False)
         return made
 

@@ -165,16 +165,20 @@ class Pipeline:
         except StopIteration as done:
             return done.value
 
-    def steps(self, request: HttpRequest) -> Generator[Hold | Later, bool, Served]:
+    def steps(
+        self, request: HttpRequest, api: ApiDefinition | None = None
+    ) -> Generator[Hold | Later, bool, Served]:
         """Serve one request, in DESIGN's order; each step is one method below.
 
         Where a fault holds the request on the clock, this yields a :class:`Hold` and goes on
         once its driver sends whether the clock got there: :meth:`handle` blocks a thread,
         the server's event loop awaits (:mod:`mock_server.serving`). Where the handler's answer
-        waits on work done elsewhere, this yields the :class:`Later` the same way.
+        waits on work done elsewhere, this yields the :class:`Later` the same way. ``api``:
+        :meth:`api_for_path` of the request's path, when the caller has it already.
         """
         started = time.perf_counter()
-        api = self.api_for_path(request.path)  # whose envelope answers, whatever happens
+        if api is None:  # whose envelope answers, whatever happens
+            api = self.api_for_path(request.path)
         try:
             sim = self.find_world(request)  # 1. world
         except SimulatorError as error:  # no world to journal it in
