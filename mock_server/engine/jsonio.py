@@ -13,9 +13,10 @@ which is most of what the busiest server spends on JSON); the standard library t
 orjson refuses or would read differently, so the result, and every error's wording, is the
 standard library's: integers beyond 64 bits (orjson reads a long one as a float), keys that are
 not strings, lone surrogates, bodies in UTF-16 or with a byte-order mark, and the errors
-themselves. One difference is left: orjson writes a float NaN as ``null`` where the standard
-library refuses it; no body this simulator writes holds one (a client's NaN is refused on the
-way in, a scenario's numbers are checked when it loads).
+themselves. Differences are left only where the standard library would refuse to write at all:
+orjson writes a float NaN or infinity as ``null``, and an enum or a UUID by its value. No body
+this simulator writes holds one (a client's NaN is refused on the way in, a scenario's numbers
+are checked when it loads, and a handler that wrote one would have failed before).
 """
 
 from __future__ import annotations
@@ -59,7 +60,8 @@ def _fragment(obj: Any) -> Any:
     raise TypeError  # the standard library's encoder says what is wrong
 
 
-# Objects orjson would write and the standard library refuses go to `_fragment`, and so to it.
+# Dataclasses and datetimes, which orjson would write and the standard library refuses, go to
+# `_fragment`, and so to the standard library.
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
 
 
