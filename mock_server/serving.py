@@ -187,9 +187,7 @@ class _Connection(asyncio.Protocol):
 
     def on_header(self, name: bytes, value: bytes) -> None:
         self._headers.append((name, value))
-        self._header_bytes += len(name) + len(value) + 4  # as _count_header_bytes, inline
-        if self._header_bytes > self.server.limits.max_header_bytes:
-            raise _HeadersTooLarge
+        self._count_header_bytes(len(name) + len(value) + 4)
 
     def _count_header_bytes(self, size: int) -> None:
         self._header_bytes += size

@@ -53,14 +53,15 @@ def _raw_name(name: bytes) -> tuple[str, str]:
     :func:`_wsgi_key` remembers names."""
     if len(name) <= CACHED_NAME_CHARS:
         return _cached_raw_name(name)
+    return _name_parts(name)
+
+
+def _name_parts(name: bytes) -> tuple[str, str]:
     key = _wsgi_key(name.decode("latin-1"))
     return key, _title(key)
 
 
-@lru_cache(maxsize=1024)
-def _cached_raw_name(name: bytes) -> tuple[str, str]:
-    key = _wsgi_key(name.decode("latin-1"))
-    return key, _title(key)
+_cached_raw_name = lru_cache(maxsize=1024)(_name_parts)
 
 
 class RequestHeaders(Mapping[str, str]):

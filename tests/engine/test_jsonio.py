@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mock_server.engine.jsonio import dumps, loads
+from mock_server.engine.jsonio import JsonError, _check, _dumps, dumps, loads
 
 
 @dataclass
@@ -76,8 +76,6 @@ _values = st.recursive(
 def test_what_is_written_is_what_the_standard_library_writes_read_back(value: object) -> None:
     """orjson writes the usual value; the standard library whatever orjson refuses (big
     integers, keys that are not strings): the same JSON either way, Decimals exact."""
-    from mock_server.engine.jsonio import _dumps
-
     text = dumps(value)
     assert json.loads(text, parse_float=Decimal) == json.loads(_dumps(value), parse_float=Decimal)
 
@@ -111,8 +109,6 @@ def _stdlib_loads(raw: bytes) -> object:
 def test_what_is_read_is_what_the_standard_library_reads(raw: bytes) -> None:
     """A body orjson reads is read as the standard library reads it (a long integer stays an
     integer); one it refuses, the standard library reads or refuses with its own words."""
-    from mock_server.engine.jsonio import JsonError
-
     try:
         ours: object = ("value", loads(raw))
     except JsonError:
@@ -120,8 +116,6 @@ def test_what_is_read_is_what_the_standard_library_reads(raw: bytes) -> None:
     expected = _stdlib_loads(raw)
     if expected[0] == "value":
         try:
-            from mock_server.engine.jsonio import _check
-
             _check(expected[1])
         except JsonError:
             expected = ("error", None)  # refused on purpose: too deep, out of range
